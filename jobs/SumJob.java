@@ -1,0 +1,155 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//DEPS org.apache.flink:flink-streaming-java:2.3.0
+//DEPS org.apache.flink:flink-clients:2.3.0
+//DEPS org.apache.flink:flink-statebackend-rocksdb:2.3.0
+//DEPS org.apache.flink:flink-connector-files:2.3.0
+//DEPS org.slf4j:slf4j-simple:1.7.36
+//JAVA_OPTIONS -Dorg.slf4j.simpleLogger.defaultLogLevel=error --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED
+//DESCRIPTION Running sum over 20,000 zeros and a final 990, in keyed state, written exactly-once with FileSink.
+package statelab.jobs;
+
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.serialization.SimpleStringEncoder;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.connector.file.sink.FileSink;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.core.fs.Path;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.sink.filesystem.OutputFileConfig;
+import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.BasePathBucketAssigner;
+import org.apache.flink.streaming.api.functions.sink.filesystem.rollingpolicies.OnCheckpointRollingPolicy;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.ParameterTool;
+
+/**
+ * A running sum that must survive a restore: {@code fromSequence(0, N)} becomes N zeros and a final value, all
+ * keyed by one constant, and the sum (starting at 10) lives in keyed {@link ValueState}, not in a field, so a
+ * job restored from a savepoint continues it. With the defaults the last line written is {@code 1000}; a sum
+ * that was altered in the savepoint and silently restored ends elsewhere.
+ *
+ * <p>Output goes through Flink's exactly-once {@link FileSink}: part files {@code sum-*.txt} in the output
+ * directory, committed on each checkpoint (EXACTLY_ONCE, every second).
+ *
+ * <p>Flags:
+ * <ul>
+ *   <li>{@code --output DIR} — output directory (default {@code output/sum-job}, relative to the TaskManager's
+ *       working directory, which the local cluster sets to its own directory);
+ *   <li>{@code --records N} — how many zeros before the final value (default 20000);
+ *   <li>{@code --initial V} — the sum's starting value (default 10);
+ *   <li>{@code --final V} — the last value added (default 990);
+ *   <li>{@code --delay-ms MS} — sleep per record, to simulate backpressure (default 0; the seed used 1);
+ *   <li>{@code --checkpoint-interval MS} — checkpoint interval, EXACTLY_ONCE (default 1000).
+ * </ul>
+ */
+public final class SumJob {
+    public static final String SOURCE_UID = "sequence-source";
+    public static final String VALUES_UID = "zeros-then-final";
+    public static final String SUM_UID = "running-sum";
+    public static final String SINK_UID = "sum-file-sink";
+    /** Name of the keyed state, which is also the RocksDB column family its SST files belong to. */
+    public static final String STATE_NAME = "sum";
+
+    public static void main(String[] args) throws Exception {
+        ParameterTool params = ParameterTool.fromArgs(args);
+        String output = params.get("output", "output/sum-job");
+        long records = params.getLong("records", 20_000);
+        long initial = params.getLong("initial", 10);
+        long last = params.getLong("final", 990);
+        long delayMs = params.getLong("delay-ms", 0);
+        long checkpointInterval = params.getLong("checkpoint-interval", 1000);
+        if (!params.getUnrequestedParameters().isEmpty()) {
+            throw new IllegalArgumentException("unknown option(s): " + params.getUnrequestedParameters());
+        }
+        if (records < 0 || delayMs < 0) {
+            throw new IllegalArgumentException("--records and --delay-ms must not be negative");
+        }
+
+        Configuration conf = new Configuration();
+        conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.enableCheckpointing(checkpointInterval, CheckpointingMode.EXACTLY_ONCE);
+        env.getConfig().setGlobalJobParameters(params);
+
+        FileSink<String> sink = FileSink.forRowFormat(new Path(output), new SimpleStringEncoder<String>("UTF-8"))
+                .withBucketAssigner(new BasePathBucketAssigner<>())
+                .withRollingPolicy(OnCheckpointRollingPolicy.build())
+                .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("sum").withPartSuffix(".txt").build())
+                .build();
+
+        env.fromSequence(0, records)
+                .name("sequence")
+                .uid(SOURCE_UID)
+                .map(new ZerosThenFinal(records, last))
+                .name("zeros then final")
+                .uid(VALUES_UID)
+                .keyBy(new ConstantKey())
+                .process(new RunningSum(initial, delayMs))
+                .name("running sum")
+                .uid(SUM_UID)
+                .sinkTo(sink)
+                .name("sum file sink")
+                .uid(SINK_UID);
+
+        env.execute("StateLab running sum");
+    }
+
+    /** Index {@code records} becomes the final value; every index before it a zero. */
+    static final class ZerosThenFinal implements MapFunction<Long, Long> {
+        private final long records;
+        private final long last;
+
+        ZerosThenFinal(long records, long last) {
+            this.records = records;
+            this.last = last;
+        }
+
+        @Override
+        public Long map(Long index) {
+            return index < records ? 0L : last;
+        }
+    }
+
+    /** Every value goes to the same key, so one keyed state holds the whole sum. */
+    static final class ConstantKey implements KeySelector<Long, Integer> {
+        @Override
+        public Integer getKey(Long value) {
+            return 0;
+        }
+    }
+
+    /** Adds each value to the sum in keyed state and emits the new sum. */
+    static final class RunningSum extends KeyedProcessFunction<Integer, Long, String> {
+        private final long initial;
+        private final long delayMs;
+        private transient ValueState<Long> sum;
+
+        RunningSum(long initial, long delayMs) {
+            this.initial = initial;
+            this.delayMs = delayMs;
+        }
+
+        @Override
+        public void open(OpenContext context) {
+            sum = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE_NAME, Types.LONG));
+        }
+
+        @Override
+        public void processElement(Long value, Context ctx, Collector<String> out) throws Exception {
+            if (delayMs > 0) {
+                Thread.sleep(delayMs);
+            }
+            Long current = sum.value();
+            long next = (current == null ? initial : current) + value;
+            sum.update(next);
+            out.collect(Long.toString(next));
+        }
+    }
+}
