@@ -1,0 +1,109 @@
+package statelab.cli;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A new version of a file, written to a temporary file in the target's own directory and moved over the
+ * target in one atomic rename once it is complete and on disk. Until then the target is untouched: a crash,
+ * a kill or an error leaves the original as it was (and, short of SIGKILL, no temporary file either).
+ * Optionally the original is kept as {@code <name>.bak} (a hard link: no copy, no extra space).
+ */
+public final class AtomicFile implements AutoCloseable {
+    private static final Set<Path> PENDING = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> PENDING.forEach(p -> p.toFile().delete()), "statelab-temp-cleanup"));
+    }
+
+    private final Path target;
+    private final Path tmp;
+    private boolean committed;
+
+    private AtomicFile(Path target, Path tmp) {
+        this.target = target;
+        this.tmp = tmp;
+    }
+
+    /** Starts a new version of {@code target}; {@link ExitCode#CANNOT_WRITE} when its directory is not writable. */
+    public static AtomicFile beside(Path target) {
+        Path dir = target.toAbsolutePath().getParent();
+        try {
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+            PENDING.add(tmp);
+            try {
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException ignored) {
+                // not a POSIX file system: keep the default permissions
+            }
+            return new AtomicFile(target.toAbsolutePath(), tmp);
+        } catch (IOException e) {
+            throw Failure.of(ExitCode.CANNOT_WRITE, "cannot write in %s: %s", dir, reason(e));
+        }
+    }
+
+    /** Where to write the new version. */
+    public Path tmp() {
+        return tmp;
+    }
+
+    /** The backup {@link #commit} keeps when asked: {@code <name>.bak} beside the target. */
+    public static Path backupOf(Path target) {
+        return target.resolveSibling(target.getFileName() + ".bak");
+    }
+
+    /** Puts the new version in place: flush it to disk, keep a backup if asked, rename it over the target. */
+    public void commit(boolean backup) {
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            if (backup && Files.exists(target)) {
+                try {
+                    Files.createLink(backupOf(target), target);
+                } catch (FileAlreadyExistsException e) {
+                    throw Failure.of(ExitCode.CONFLICT, "backup %s already exists; move it away first", backupOf(target));
+                } catch (UnsupportedOperationException | IOException e) {
+                    Files.copy(target, backupOf(target), StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            committed = true;
+            PENDING.remove(tmp);
+            try (FileChannel dir = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
+                dir.force(true);
+            } catch (IOException ignored) {
+                // not every file system lets a directory be synced; the rename itself is done
+            }
+        } catch (IOException e) {
+            throw Failure.of(ExitCode.CANNOT_WRITE, "cannot replace %s: %s", target, reason(e));
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!committed) {
+            tmp.toFile().delete();
+            PENDING.remove(tmp);
+        }
+    }
+
+    private static String reason(IOException e) {
+        String type = e.getClass().getSimpleName().replace("Exception", "");
+        return e.getMessage() == null ? type : type + ": " + e.getMessage();
+    }
+}

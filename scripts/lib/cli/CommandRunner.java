@@ -1,0 +1,130 @@
+//DEPS info.picocli:picocli:4.7.7
+package statelab.cli;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * Runs a command the same way everywhere: from {@code main}, from a test, from another command. It registers
+ * the shared converters, lists the exit-code table in every {@code --help}, turns a {@link Failure} into
+ * {@code error: <message>} and its exit code, and prints a stack trace only with {@code --verbose}.
+ * {@link #main} is the only place in the toolkit that calls {@code System.exit}.
+ */
+public final class CommandRunner {
+    private CommandRunner() {}
+
+    /** Runs {@code command} with {@code args} and exits the JVM with its exit code. */
+    public static void main(Object command, String[] args) {
+        System.exit(execute(command, args));
+    }
+
+    /** Runs {@code command} with {@code args} on the process's own stdout/stderr. */
+    public static int execute(Object command, String... args) {
+        return commandLine(command).execute(args);
+    }
+
+    /** Runs {@code command} with its output going to the given writers (tests, one command calling another). */
+    public static int execute(Object command, PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = commandLine(command);
+        cl.setOut(out);
+        cl.setErr(err);
+        try {
+            return cl.execute(args);
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    /** A configured {@link CommandLine} for {@code command}; subcommands get the same configuration. */
+    public static CommandLine commandLine(Object command) {
+        CommandLine cl = new CommandLine(command);
+        cl.registerConverter(Duration.class, Durations::parse);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setUsageHelpAutoWidth(true);
+        cl.setExecutionExceptionHandler(CommandRunner::onExecutionException);
+        cl.setParameterExceptionHandler(CommandRunner::onParameterException);
+        cl.setExitCodeExceptionMapper(t -> t instanceof Failure f ? f.exitCode().code : ExitCode.FAILURE.code);
+        listExitCodes(cl);
+        return cl;
+    }
+
+    private static void listExitCodes(CommandLine cl) {
+        cl.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(ExitCode.helpList());
+        cl.getSubcommands().values().forEach(CommandRunner::listExitCodes);
+    }
+
+    private static int onExecutionException(Exception ex, CommandLine cl, ParseResult parseResult) {
+        PrintWriter err = cl.getErr();
+        Throwable cause = unwrap(ex);
+        boolean verbose = isVerbose(parseResult);
+        if (cause instanceof Failure failure) {
+            err.println("error: " + failure.getMessage());
+            if (verbose && failure.getCause() != null) {
+                failure.getCause().printStackTrace(err);
+            }
+            err.flush();
+            return failure.exitCode().code;
+        }
+        err.println("error: " + describe(cause) + (verbose ? "" : " (run with --verbose for details)"));
+        if (verbose) {
+            cause.printStackTrace(err);
+        }
+        err.flush();
+        return ExitCode.FAILURE.code;
+    }
+
+    private static int onParameterException(ParameterException ex, String[] args) {
+        CommandLine cl = ex.getCommandLine();
+        String message = ex.getMessage() == null ? "bad usage" : ex.getMessage().replace(System.lineSeparator(), " ").trim();
+        cl.getErr().printf("error: %s (see '%s --help')%n", message, cl.getCommandSpec().qualifiedName());
+        cl.getErr().flush();
+        return ExitCode.USAGE.code;
+    }
+
+    private static boolean isVerbose(ParseResult parseResult) {
+        ParseResult pr = parseResult;
+        while (pr != null) {
+            if (pr.hasMatchedOption("--verbose")) {
+                return true;
+            }
+            pr = pr.hasSubcommand() ? pr.subcommand() : null;
+        }
+        return false;
+    }
+
+    /** Unwraps the future and reflection wrappers that hide the exception a user wants to read. */
+    public static Throwable unwrap(Throwable t) {
+        Throwable cur = t;
+        while ((cur instanceof CompletionException || cur instanceof ExecutionException
+                        || cur instanceof java.lang.reflect.InvocationTargetException)
+                && cur.getCause() != null) {
+            cur = cur.getCause();
+        }
+        return cur;
+    }
+
+    /** One line describing an unexpected exception: its type and message, and its root cause if different. */
+    public static String describe(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String head = t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + firstLine(t.getMessage()));
+        if (root == t) {
+            return head;
+        }
+        return head + " (caused by " + root.getClass().getSimpleName()
+                + (root.getMessage() == null ? "" : ": " + firstLine(root.getMessage())) + ")";
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

@@ -1,0 +1,93 @@
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.20.1
+package statelab.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The output options every command shares, and the only way commands print. stdout carries the result and
+ * nothing else (plain, or one line of JSON with {@code --json}); progress goes to stderr, and only when stderr
+ * is a terminal or {@code --progress} asks for it. All text goes through picocli's writers, so tests and other
+ * commands can capture it.
+ */
+public final class Output {
+    public static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+
+    private static final boolean STDERR_IS_TERMINAL = isTerminal(2);
+
+    @Spec(Spec.Target.MIXEE)
+    private CommandSpec mixee;
+
+    @Option(names = "--json", description = "Print the result as one line of JSON.")
+    boolean json;
+
+    @Option(names = "--progress", description = "Show progress on stderr even when it is not a terminal.")
+    boolean progress;
+
+    @Option(names = {"-v", "--verbose"}, description = "Say more on stderr; print stack traces of errors.")
+    boolean verbose;
+
+    public boolean json() {
+        return json;
+    }
+
+    public boolean verbose() {
+        return verbose;
+    }
+
+    public PrintWriter out() {
+        return mixee.commandLine().getOut();
+    }
+
+    public PrintWriter err() {
+        return mixee.commandLine().getErr();
+    }
+
+    /** Progress for a person watching: stderr, only when it is a terminal or with --progress (or --verbose). */
+    public void progress(String format, Object... args) {
+        if (progress || verbose || STDERR_IS_TERMINAL) {
+            PrintWriter err = err();
+            err.println(mixee.qualifiedName() + ": " + String.format(format, args));
+            err.flush();
+        }
+    }
+
+    /** A warning the user should see whatever the terminal: stderr, always. */
+    public void warn(String format, Object... args) {
+        PrintWriter err = err();
+        err.println("warning: " + String.format(format, args));
+        err.flush();
+    }
+
+    /** Prints the command's result: {@code plain} as is, or {@code structured} as one JSON line with --json. */
+    public void result(String plain, Object structured) {
+        PrintWriter out = out();
+        out.println(json ? toJson(structured) : plain);
+        out.flush();
+    }
+
+    public static String toJson(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write JSON for " + value.getClass().getName(), e);
+        }
+    }
+
+    /** True when file descriptor {@code fd} of this process is a terminal (Linux; elsewhere: a console exists). */
+    static boolean isTerminal(int fd) {
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (Exception e) {
+            return System.console() != null;
+        }
+    }
+}

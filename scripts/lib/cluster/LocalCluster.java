@@ -1,0 +1,397 @@
+//DEPS org.apache.flink:flink-clients:2.3.0
+//DEPS org.apache.flink:flink-streaming-java:2.3.0
+//DEPS org.apache.flink:flink-statebackend-rocksdb:2.3.0
+//DEPS org.apache.flink:flink-connector-files:2.3.0
+//DEPS org.apache.logging.log4j:log4j-1.2-api:2.25.5
+package statelab.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.apache.flink.configuration.ConfigurationUtils;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.runtime.clusterframework.TaskExecutorProcessSpec;
+import org.apache.flink.runtime.clusterframework.TaskExecutorProcessUtils;
+import org.apache.flink.runtime.jobmanager.JobManagerProcessSpec;
+import org.apache.flink.runtime.rest.handler.legacy.messages.ClusterOverviewWithVersion;
+import org.apache.flink.runtime.jobmanager.JobManagerProcessUtils;
+import org.apache.flink.runtime.util.config.memory.ProcessMemoryUtils;
+import statelab.cli.Durations;
+import statelab.cli.ExitCode;
+import statelab.cli.Failure;
+import statelab.cli.Output;
+import statelab.cli.Workspace;
+import statelab.flink.FlinkRest;
+
+/**
+ * One local Flink standalone session cluster: a JobManager JVM and a TaskManager JVM, started from the jars
+ * jbang resolved for this script (the //DEPS above are what a Flink distribution's {@code lib/} holds), with
+ * the project's {@code config.yaml}. An instance lives in one directory:
+ *
+ * <pre>
+ *   DIR/logs/                 jobmanager.log/.out, taskmanager.log/.out (the previous run's as *.1)
+ *   DIR/checkpoints/          execution.checkpointing.dir
+ *   DIR/savepoints/           execution.checkpointing.savepoint-dir
+ *   DIR/.statelab/conf/       the config.yaml and log4j.properties the processes were started with
+ *   DIR/.statelab/cluster.json  pids, ports, start time: what `stop` ends and `status` reports
+ *   DIR/.statelab/tmp/        io.tmp.dirs, web uploads, RocksDB working directories
+ * </pre>
+ */
+public final class LocalCluster {
+    public static final String JOB_MANAGER_MAIN = "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
+    public static final String TASK_MANAGER_MAIN = "org.apache.flink.runtime.taskexecutor.TaskManagerRunner";
+
+    private final Path dir;
+
+    public LocalCluster(Path dir) {
+        this.dir = dir.toAbsolutePath().normalize();
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Path logs() {
+        return dir.resolve("logs");
+    }
+
+    public Path confDir() {
+        return dir.resolve(".statelab/conf");
+    }
+
+    private Path stateFile() {
+        return dir.resolve(".statelab/cluster.json");
+    }
+
+    private Path tmpDir() {
+        return dir.resolve(".statelab/tmp");
+    }
+
+    public Path log(String component, boolean stdout) {
+        return logs().resolve(component + (stdout ? ".out" : ".log"));
+    }
+
+    /** What was recorded when this instance was started: pids and ports. */
+    public record Instance(long jobManagerPid, long taskManagerPid, int restPort, int rpcPort, int slots, String startedAt) {
+        public String restUrl() {
+            return "http://127.0.0.1:" + restPort;
+        }
+    }
+
+    public Optional<Instance> recorded() {
+        if (!Files.isRegularFile(stateFile())) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode n = Output.JSON.readTree(stateFile().toFile());
+            return Optional.of(new Instance(n.get("jobManagerPid").asLong(), n.get("taskManagerPid").asLong(),
+                    n.get("restPort").asInt(), n.get("rpcPort").asInt(), n.get("slots").asInt(), n.get("startedAt").asText()));
+        } catch (IOException | RuntimeException e) {
+            throw Failure.of(ExitCode.FAILURE, "cannot read %s: %s (delete it if no cluster of this directory runs)",
+                    stateFile(), e.getMessage());
+        }
+    }
+
+    /** The process if {@code pid} is alive and is one this instance started (its command line names our conf dir). */
+    public Optional<ProcessHandle> ours(long pid) {
+        return ProcessHandle.of(pid)
+                .filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().commandLine().map(c -> c.contains(confDir().toString())).orElse(false));
+    }
+
+    /** Liveness of both recorded processes; empty when nothing was recorded. */
+    public record Liveness(Instance instance, boolean jobManager, boolean taskManager) {
+        public boolean both() {
+            return jobManager && taskManager;
+        }
+
+        public boolean any() {
+            return jobManager || taskManager;
+        }
+    }
+
+    public Optional<Liveness> liveness() {
+        return recorded().map(i -> new Liveness(i, ours(i.jobManagerPid()).isPresent(), ours(i.taskManagerPid()).isPresent()));
+    }
+
+    /** Fails with {@link ExitCode#CONFLICT} when something else listens on 127.0.0.1:{@code port}. */
+    public static void requireFreePort(int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            // As servers (Flink's REST endpoint too) bind: connections of a cluster just stopped, left in
+            // TIME_WAIT, do not make the port "in use"; another process listening on it does.
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        } catch (IOException e) {
+            throw Failure.of(ExitCode.CONFLICT, "port %d is already in use by another process; choose another with --port", port);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port on 127.0.0.1", e);
+        }
+    }
+
+    /**
+     * The settings that differ per instance, in one place: loopback addresses, this instance's ports, and its
+     * directories. Everything else comes from config.yaml as written.
+     */
+    Map<String, String> instanceOverrides(int restPort, int rpcPort, Integer slots) {
+        Map<String, String> o = new LinkedHashMap<>();
+        o.put("rest.address", "127.0.0.1");
+        o.put("rest.bind-address", "127.0.0.1");
+        o.put("rest.port", Integer.toString(restPort));
+        o.put("jobmanager.rpc.address", "127.0.0.1");
+        o.put("jobmanager.rpc.port", Integer.toString(rpcPort));
+        o.put("jobmanager.bind-host", "127.0.0.1");
+        o.put("taskmanager.host", "127.0.0.1");
+        o.put("taskmanager.bind-host", "127.0.0.1");
+        if (slots != null) {
+            o.put("taskmanager.numberOfTaskSlots", Integer.toString(slots));
+        }
+        o.put("execution.checkpointing.dir", dir.resolve("checkpoints").toUri().toString());
+        o.put("execution.checkpointing.savepoint-dir", dir.resolve("savepoints").toUri().toString());
+        o.put("io.tmp.dirs", tmpDir().toString());
+        o.put("web.tmpdir", tmpDir().toString());
+        return o;
+    }
+
+    /**
+     * Writes this instance's configuration from {@code configYaml} and the instance overrides, and returns it
+     * as Flink reads it.
+     */
+    Configuration writeConfiguration(Path configYaml, int restPort, int rpcPort, Integer slots) throws IOException {
+        if (!Files.isRegularFile(configYaml)) {
+            throw Failure.of(ExitCode.NOT_FOUND, "configuration file not found: %s", configYaml);
+        }
+        Files.createDirectories(confDir());
+        Path staged = confDir().resolve(GlobalConfiguration.FLINK_CONF_FILENAME);
+        Files.copy(configYaml, staged, StandardCopyOption.REPLACE_EXISTING);
+        Configuration config;
+        try {
+            config = GlobalConfiguration.loadConfiguration(confDir().toString());
+        } catch (RuntimeException e) {
+            throw Failure.of(ExitCode.USAGE, "cannot read %s: %s", configYaml, e.getMessage());
+        }
+        if (config.keySet().isEmpty()) {
+            throw Failure.of(ExitCode.USAGE, "%s holds no settings (is it valid YAML?)", configYaml);
+        }
+        instanceOverrides(restPort, rpcPort, slots).forEach(config::setString);
+        List<String> lines = ConfigurationUtils.convertConfigToWritableLines(config, false);
+        String header = "# Written by `jbang cluster start` from " + configYaml + " and the instance overrides in LocalCluster.\n";
+        Workspace.writeAtomically(staged, (header + String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+        Workspace.writeAtomically(confDir().resolve("log4j.properties"), LOG4J.getBytes(StandardCharsets.UTF_8));
+        return config;
+    }
+
+    /**
+     * Starts the JobManager and the TaskManager and records them; returns once both processes are launched.
+     * Readiness is the caller's to wait for ({@link #awaitReady}).
+     */
+    public Instance launch(Path configYaml, int restPort, Integer slots, Consumer<String> progress) throws IOException {
+        int rpcPort = freePort();
+        Configuration config = writeConfiguration(configYaml, restPort, rpcPort, slots);
+        for (Path d : List.of(logs(), dir.resolve("checkpoints"), dir.resolve("savepoints"), tmpDir())) {
+            Files.createDirectories(d);
+        }
+
+        JobManagerProcessSpec jm = JobManagerProcessUtils.processSpecFromConfig(config);
+        List<String> jmJvm = new ArrayList<>(split(JobManagerProcessUtils.generateJvmParametersStr(jm, config)));
+        jmJvm.addAll(split(config.get(CoreOptions.FLINK_JVM_OPTIONS)));
+        jmJvm.addAll(split(config.get(CoreOptions.FLINK_JM_JVM_OPTIONS)));
+        List<String> jmArgs = new ArrayList<>(List.of("--configDir", confDir().toString(), "--executionMode", "cluster"));
+        jmArgs.addAll(split(JobManagerProcessUtils.generateDynamicConfigsStr(jm)));
+
+        TaskExecutorProcessSpec tm = TaskExecutorProcessUtils.processSpecFromConfig(config);
+        List<String> tmJvm = new ArrayList<>(split(ProcessMemoryUtils.generateJvmParametersStr(tm)));
+        tmJvm.addAll(split(config.get(CoreOptions.FLINK_JVM_OPTIONS)));
+        tmJvm.addAll(split(config.get(CoreOptions.FLINK_TM_JVM_OPTIONS)));
+        List<String> tmArgs = new ArrayList<>(List.of("--configDir", confDir().toString()));
+        tmArgs.addAll(split(TaskExecutorProcessUtils.generateDynamicConfigsStr(tm)));
+
+        Process jobManager = spawn("jobmanager", jmJvm, JOB_MANAGER_MAIN, jmArgs);
+        progress.accept("JobManager started, pid " + jobManager.pid());
+        Process taskManager;
+        try {
+            taskManager = spawn("taskmanager", tmJvm, TASK_MANAGER_MAIN, tmArgs);
+        } catch (IOException | RuntimeException e) {
+            jobManager.destroyForcibly();
+            throw e;
+        }
+        progress.accept("TaskManager started, pid " + taskManager.pid());
+        Instance instance = new Instance(jobManager.pid(), taskManager.pid(), restPort, rpcPort,
+                config.get(TaskManagerOptions.NUM_TASK_SLOTS), Instant.now().toString());
+        Workspace.writeAtomically(stateFile(), Output.toJson(instance).getBytes(StandardCharsets.UTF_8));
+        return instance;
+    }
+
+    private Process spawn(String component, List<String> jvm, String mainClass, List<String> args) throws IOException {
+        rotate(log(component, false));
+        rotate(log(component, true));
+        List<String> cmd = new ArrayList<>();
+        // setsid puts the process in a session of its own: a Ctrl-C meant for this command does not reach it.
+        if (new File("/usr/bin/setsid").canExecute() || new File("/bin/setsid").canExecute()) {
+            cmd.add("setsid");
+        }
+        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(jvm);
+        cmd.add("-Dlog.file=" + log(component, false));
+        cmd.add("-Dlog4j.configuration=file:" + confDir().resolve("log4j.properties"));
+        cmd.add("-Dlog4j.configurationFile=file:" + confDir().resolve("log4j.properties"));
+        cmd.add("-classpath");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(mainClass);
+        cmd.addAll(args);
+        return new ProcessBuilder(cmd)
+                .directory(dir.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(log(component, true).toFile())
+                .redirectErrorStream(true)
+                .start();
+    }
+
+    private static void rotate(Path file) throws IOException {
+        if (Files.exists(file)) {
+            Files.move(file, file.resolveSibling(file.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static List<String> split(String s) {
+        return s == null || s.isBlank() ? List.of() : Arrays.asList(s.trim().split("\\s+"));
+    }
+
+    /** Ends the recorded processes (TaskManager first), SIGTERM then SIGKILL after {@code grace}; forgets them. */
+    public List<Long> stop(Duration grace) {
+        Optional<Instance> instance = recorded();
+        List<Long> stopped = new ArrayList<>();
+        if (instance.isEmpty()) {
+            return stopped;
+        }
+        for (long pid : List.of(instance.get().taskManagerPid(), instance.get().jobManagerPid())) {
+            Optional<ProcessHandle> p = ours(pid);
+            if (p.isPresent()) {
+                terminate(p.get(), grace);
+                stopped.add(pid);
+            }
+        }
+        try {
+            Files.deleteIfExists(stateFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return stopped;
+    }
+
+    private static void terminate(ProcessHandle p, Duration grace) {
+        p.destroy();
+        try {
+            p.onExit().get(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            p.destroyForcibly();
+            p.onExit().join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Waits until the REST API answers and the TaskManager's slots are registered; fails fast when either process
+     * exits, and with {@link ExitCode#TIMEOUT} at the deadline.
+     */
+    public ClusterOverviewWithVersion awaitReady(Instance instance, Duration timeout, Consumer<String> progress) {
+        Instant deadline = Instant.now().plus(timeout);
+        try (FlinkRest rest = FlinkRest.connect(instance.restUrl())) {
+            String last = "REST API not answering yet";
+            while (true) {
+                if (ours(instance.jobManagerPid()).isEmpty()) {
+                    throw Failure.of(ExitCode.FAILURE, "the JobManager exited while starting; see %s", log("jobmanager", false));
+                }
+                if (ours(instance.taskManagerPid()).isEmpty()) {
+                    throw Failure.of(ExitCode.FAILURE, "the TaskManager exited while starting; see %s", log("taskmanager", false));
+                }
+                try {
+                    ClusterOverviewWithVersion o = rest.overview();
+                    if (o.getNumTaskManagersConnected() >= 1 && o.getNumSlotsTotal() >= instance.slots()) {
+                        return o;
+                    }
+                    String now = "REST API up, " + o.getNumSlotsTotal() + " of " + instance.slots() + " slots registered";
+                    if (!now.equals(last)) {
+                        progress.accept(now);
+                    }
+                    last = now;
+                } catch (Failure f) {
+                    if (f.exitCode() != ExitCode.UNREACHABLE && f.exitCode() != ExitCode.NOT_FOUND) {
+                        throw f;
+                    }
+                }
+                if (Instant.now().isAfter(deadline)) {
+                    throw Failure.of(ExitCode.TIMEOUT, "cluster not ready after %ds (%s); see %s",
+                            timeout.toSeconds(), last, logs());
+                }
+                Durations.sleep(Duration.ofMillis(100));
+            }
+        }
+    }
+
+
+    /** The last {@code lines} lines of a log file, or a note that it is missing. */
+    public static List<String> tail(Path file, int lines) {
+        try {
+            List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+            return all.subList(Math.max(0, all.size() - lines), all.size());
+        } catch (IOException e) {
+            return List.of("(no " + file + ")");
+        }
+    }
+
+    /** Flink's own log4j2 setup for daemons, trimmed: one rolling file per process, given by -Dlog.file. */
+    private static final String LOG4J = """
+            # Written by `jbang cluster start`; the log file of each process is given by -Dlog.file.
+            monitorInterval = 30
+            rootLogger.level = INFO
+            rootLogger.appenderRef.file.ref = MainAppender
+            logger.pekko.name = org.apache.pekko
+            logger.pekko.level = INFO
+            logger.netty.name = org.apache.flink.shaded.netty4.io.netty.channel.AbstractChannel
+            logger.netty.level = WARN
+            logger.zookeeper.name = org.apache.zookeeper
+            logger.zookeeper.level = WARN
+            appender.main.name = MainAppender
+            appender.main.type = RollingFile
+            appender.main.append = true
+            appender.main.fileName = ${sys:log.file}
+            appender.main.filePattern = ${sys:log.file}.%i
+            appender.main.layout.type = PatternLayout
+            appender.main.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n
+            appender.main.policies.type = Policies
+            appender.main.policies.size.type = SizeBasedTriggeringPolicy
+            appender.main.policies.size.size = 100MB
+            appender.main.strategy.type = DefaultRolloverStrategy
+            appender.main.strategy.max = 5
+            """;
+}

@@ -1,0 +1,268 @@
+//DEPS org.apache.flink:flink-runtime-web:2.3.0
+//DEPS org.apache.logging.log4j:log4j-slf4j-impl:2.25.5
+//DEPS org.apache.logging.log4j:log4j-core:2.25.5
+//DEPS org.apache.logging.log4j:log4j-api:2.25.5
+//FILES log4j2.properties=log4j2-cli.properties
+package statelab.flink;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.messages.webmonitor.JobDetails;
+import org.apache.flink.runtime.rest.FileUpload;
+import org.apache.flink.runtime.rest.RestClient;
+import org.apache.flink.runtime.rest.handler.async.AsynchronousOperationResult;
+import org.apache.flink.runtime.rest.handler.legacy.messages.ClusterOverviewWithVersion;
+import org.apache.flink.runtime.rest.messages.ClusterOverviewHeaders;
+import org.apache.flink.runtime.rest.messages.EmptyMessageParameters;
+import org.apache.flink.runtime.rest.messages.EmptyRequestBody;
+import org.apache.flink.runtime.rest.messages.JobCancellationHeaders;
+import org.apache.flink.runtime.rest.messages.JobCancellationMessageParameters;
+import org.apache.flink.runtime.rest.messages.JobExceptionsHeaders;
+import org.apache.flink.runtime.rest.messages.JobExceptionsInfoWithHistory;
+import org.apache.flink.runtime.rest.messages.JobMessageParameters;
+import org.apache.flink.runtime.rest.messages.JobsOverviewHeaders;
+import org.apache.flink.runtime.rest.messages.MessageHeaders;
+import org.apache.flink.runtime.rest.messages.MessageParameters;
+import org.apache.flink.runtime.rest.messages.RequestBody;
+import org.apache.flink.runtime.rest.messages.ResponseBody;
+import org.apache.flink.runtime.rest.messages.TerminationModeQueryParameter.TerminationMode;
+import org.apache.flink.runtime.rest.messages.TriggerId;
+import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointingStatistics;
+import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointingStatisticsHeaders;
+import org.apache.flink.runtime.rest.messages.job.JobDetailsHeaders;
+import org.apache.flink.runtime.rest.messages.job.JobDetailsInfo;
+import org.apache.flink.runtime.rest.messages.job.JobExceptionsMessageParameters;
+import org.apache.flink.runtime.rest.messages.job.savepoints.SavepointInfo;
+import org.apache.flink.runtime.rest.messages.job.savepoints.SavepointStatusHeaders;
+import org.apache.flink.runtime.rest.messages.job.savepoints.SavepointStatusMessageParameters;
+import org.apache.flink.runtime.rest.messages.job.savepoints.SavepointTriggerHeaders;
+import org.apache.flink.runtime.rest.messages.job.savepoints.SavepointTriggerMessageParameters;
+import org.apache.flink.runtime.rest.messages.job.savepoints.SavepointTriggerRequestBody;
+import org.apache.flink.runtime.rest.messages.job.savepoints.stop.StopWithSavepointRequestBody;
+import org.apache.flink.runtime.rest.messages.job.savepoints.stop.StopWithSavepointTriggerHeaders;
+import org.apache.flink.runtime.rest.messages.queue.QueueStatus;
+import org.apache.flink.runtime.rest.util.RestClientException;
+import org.apache.flink.runtime.rest.util.RestConstants;
+import org.apache.flink.runtime.webmonitor.handlers.JarDeleteHeaders;
+import org.apache.flink.runtime.webmonitor.handlers.JarDeleteMessageParameters;
+import org.apache.flink.runtime.webmonitor.handlers.JarRunHeaders;
+import org.apache.flink.runtime.webmonitor.handlers.JarRunMessageParameters;
+import org.apache.flink.runtime.webmonitor.handlers.JarRunRequestBody;
+import org.apache.flink.runtime.webmonitor.handlers.JarUploadHeaders;
+import org.apache.flink.runtime.webmonitor.handlers.JarUploadResponseBody;
+import org.apache.flink.util.ExceptionUtils;
+import org.apache.flink.util.concurrent.Executors;
+import statelab.cli.ExitCode;
+import statelab.cli.Failure;
+
+/**
+ * A typed client for one Flink cluster's REST API, on Flink's own {@link RestClient} and REST message classes
+ * (the ones the web UI's server and {@code flink} CLI use), so requests and responses are Flink's own types and
+ * follow the cluster's version. Every call has a deadline, and failures become a {@link Failure} with the exit
+ * code a user can act on: cluster unreachable, job not found, request rejected.
+ */
+public final class FlinkRest implements AutoCloseable {
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration UPLOAD_TIMEOUT = Duration.ofMinutes(2);
+
+    private final URI url;
+    private final RestClient client;
+
+    private FlinkRest(URI url, RestClient client) {
+        this.url = url;
+        this.client = client;
+    }
+
+    /** A client for the REST API at {@code restUrl}, e.g. {@code http://127.0.0.1:8081}. */
+    public static FlinkRest connect(String restUrl) {
+        URI url = parseUrl(restUrl);
+        Configuration config = new Configuration();
+        config.set(RestOptions.CONNECTION_TIMEOUT, Duration.ofSeconds(10));
+        try {
+            return new FlinkRest(url, new RestClient(config, Executors.directExecutor()));
+        } catch (Exception e) {
+            throw new Failure(ExitCode.FAILURE, "cannot create Flink REST client: " + e.getMessage(), e);
+        }
+    }
+
+    /** Checks a user-given REST URL: http, a host, a port, no path. */
+    public static URI parseUrl(String restUrl) {
+        try {
+            URI url = new URI(restUrl.strip());
+            if (!"http".equalsIgnoreCase(url.getScheme()) || url.getHost() == null) {
+                throw Failure.of(ExitCode.USAGE, "bad REST URL '%s': expected http://HOST:PORT", restUrl);
+            }
+            if (url.getPath() != null && !url.getPath().isEmpty() && !url.getPath().equals("/")) {
+                throw Failure.of(ExitCode.USAGE, "bad REST URL '%s': a path is not supported", restUrl);
+            }
+            if (url.getPort() > 65535) {
+                throw Failure.of(ExitCode.USAGE, "bad REST URL '%s': port out of range", restUrl);
+            }
+            return new URI("http", null, url.getHost(), url.getPort() < 0 ? 8081 : url.getPort(), null, null, null);
+        } catch (URISyntaxException e) {
+            throw Failure.of(ExitCode.USAGE, "bad REST URL '%s': %s", restUrl, e.getReason());
+        }
+    }
+
+    /** Parses a job id as users paste it; a usage error names the expected form. */
+    public static JobID parseJobId(String text) {
+        try {
+            return JobID.fromHexString(text.strip());
+        } catch (IllegalArgumentException e) {
+            throw Failure.of(ExitCode.USAGE, "'%s' is not a Flink job id (32 hex digits)", text.strip());
+        }
+    }
+
+    public URI url() {
+        return url;
+    }
+
+    public ClusterOverviewWithVersion overview() {
+        return send(ClusterOverviewHeaders.getInstance(), EmptyMessageParameters.getInstance(), EmptyRequestBody.getInstance());
+    }
+
+    public Collection<JobDetails> jobs() {
+        return send(JobsOverviewHeaders.getInstance(), EmptyMessageParameters.getInstance(), EmptyRequestBody.getInstance())
+                .getJobs();
+    }
+
+    public JobDetailsInfo job(JobID jobId) {
+        JobMessageParameters params = new JobMessageParameters();
+        params.jobPathParameter.resolve(jobId);
+        return send(JobDetailsHeaders.getInstance(), params, EmptyRequestBody.getInstance());
+    }
+
+    public JobExceptionsInfoWithHistory exceptions(JobID jobId) {
+        JobExceptionsMessageParameters params = new JobExceptionsMessageParameters();
+        params.jobPathParameter.resolve(jobId);
+        return send(JobExceptionsHeaders.getInstance(), params, EmptyRequestBody.getInstance());
+    }
+
+    public CheckpointingStatistics checkpoints(JobID jobId) {
+        JobMessageParameters params = new JobMessageParameters();
+        params.jobPathParameter.resolve(jobId);
+        return send(CheckpointingStatisticsHeaders.getInstance(), params, EmptyRequestBody.getInstance());
+    }
+
+    /** Uploads a jar; returns the id the cluster gave it. */
+    public String uploadJar(Path jar) {
+        JarUploadResponseBody response = send(JarUploadHeaders.getInstance(), EmptyMessageParameters.getInstance(),
+                EmptyRequestBody.getInstance(), List.of(new FileUpload(jar, RestConstants.CONTENT_TYPE_JAR)), UPLOAD_TIMEOUT);
+        return Path.of(response.getFilename()).getFileName().toString();
+    }
+
+    /** Runs an uploaded jar's main() on the JobManager; returns the id of the job it submitted. */
+    public JobID runJar(String jarId, JarRunRequestBody body) {
+        JarRunMessageParameters params = JarRunHeaders.getInstance().getUnresolvedMessageParameters();
+        params.jarIdPathParameter.resolve(jarId);
+        return send(JarRunHeaders.getInstance(), params, body, List.of(), UPLOAD_TIMEOUT).getJobId();
+    }
+
+    public void deleteJar(String jarId) {
+        JarDeleteMessageParameters params = new JarDeleteMessageParameters();
+        params.jarIdPathParameter.resolve(jarId);
+        send(JarDeleteHeaders.getInstance(), params, EmptyRequestBody.getInstance());
+    }
+
+    public TriggerId triggerSavepoint(JobID jobId, String targetDirectory, SavepointFormatType format) {
+        SavepointTriggerMessageParameters params = new SavepointTriggerMessageParameters();
+        params.jobID.resolve(jobId);
+        return send(SavepointTriggerHeaders.getInstance(), params,
+                        new SavepointTriggerRequestBody(targetDirectory, false, format, null))
+                .getTriggerId();
+    }
+
+    public TriggerId stopWithSavepoint(JobID jobId, String targetDirectory, SavepointFormatType format, boolean drain) {
+        SavepointTriggerMessageParameters params = new SavepointTriggerMessageParameters();
+        params.jobID.resolve(jobId);
+        return send(StopWithSavepointTriggerHeaders.getInstance(), params,
+                        new StopWithSavepointRequestBody(targetDirectory, drain, format, null))
+                .getTriggerId();
+    }
+
+    /** The savepoint operation's result, or empty while it is still in progress. */
+    public Optional<SavepointInfo> savepointStatus(JobID jobId, TriggerId triggerId) {
+        SavepointStatusMessageParameters params = new SavepointStatusMessageParameters();
+        params.jobIdPathParameter.resolve(jobId);
+        params.triggerIdPathParameter.resolve(triggerId);
+        AsynchronousOperationResult<SavepointInfo> result =
+                send(SavepointStatusHeaders.getInstance(), params, EmptyRequestBody.getInstance());
+        return result.queueStatus().getId() == QueueStatus.Id.COMPLETED ? Optional.of(result.resource()) : Optional.empty();
+    }
+
+    public void cancel(JobID jobId) {
+        JobCancellationMessageParameters params = new JobCancellationMessageParameters()
+                .resolveJobId(jobId)
+                .resolveTerminationMode(TerminationMode.CANCEL);
+        send(JobCancellationHeaders.getInstance(), params, EmptyRequestBody.getInstance());
+    }
+
+    private <R extends RequestBody, P extends ResponseBody, M extends MessageParameters> P send(
+            MessageHeaders<R, P, M> headers, M params, R body) {
+        return send(headers, params, body, List.of(), REQUEST_TIMEOUT);
+    }
+
+    private <R extends RequestBody, P extends ResponseBody, M extends MessageParameters> P send(
+            MessageHeaders<R, P, M> headers, M params, R body, Collection<FileUpload> files, Duration timeout) {
+        String what = headers.getHttpMethod() + " " + headers.getTargetRestEndpointURL();
+        CompletableFuture<P> future;
+        try {
+            future = client.sendRequest(url.getHost(), url.getPort(), headers, params, body, files);
+        } catch (IOException e) {
+            throw unreachable(e);
+        }
+        try {
+            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Failure(ExitCode.FAILURE, "interrupted while waiting for " + what, e);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw Failure.of(ExitCode.UNREACHABLE, "Flink REST API at %s did not answer %s within %ds", url, what, timeout.toSeconds());
+        } catch (ExecutionException e) {
+            throw translate(e.getCause(), what);
+        }
+    }
+
+    private Failure translate(Throwable cause, String what) {
+        Optional<RestClientException> rest = ExceptionUtils.findThrowable(cause, RestClientException.class);
+        if (rest.isPresent()) {
+            int status = rest.get().getHttpResponseStatus().code();
+            String message = RootCause.of(rest.get().getMessage());
+            if (status == 404) {
+                return new Failure(ExitCode.NOT_FOUND, "not found on " + url + ": " + message, rest.get());
+            }
+            return new Failure(ExitCode.FAILURE, "Flink rejected " + what + " (HTTP " + status + "): " + message, rest.get());
+        }
+        return unreachable(cause);
+    }
+
+    private Failure unreachable(Throwable cause) {
+        String reason = ExceptionUtils.findThrowable(cause, ConnectException.class).isPresent()
+                ? "connection refused"
+                : String.valueOf(ExceptionUtils.stripExecutionException(cause).getMessage());
+        return new Failure(ExitCode.UNREACHABLE,
+                "cannot reach Flink's REST API at " + url + ": " + reason + " (is the cluster running? jbang cluster status)",
+                cause);
+    }
+
+    @Override
+    public void close() {
+        client.shutdown(Duration.ofSeconds(2));
+    }
+}
