@@ -1,0 +1,187 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES lib/cli/*.java
+//SOURCES lib/flink/*.java
+//DESCRIPTION Resume a job from a savepoint and print a verdict: RESTORED, RESTORE_FAILED or TIMEOUT.
+package statelab;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.core.execution.RecoveryClaimMode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import statelab.cli.CommandRunner;
+import statelab.cli.Durations;
+import statelab.cli.ExitCode;
+import statelab.cli.Failure;
+import statelab.cli.Output;
+import statelab.cli.PassThrough;
+import statelab.cli.PipeInput;
+import statelab.flink.FlinkRest;
+import statelab.flink.JobLauncher;
+import statelab.flink.JobLauncher.JobSpec;
+import statelab.flink.JobLauncher.Restore;
+import statelab.flink.JobRecord;
+import statelab.flink.JobWatch;
+import statelab.flink.JobWatch.Outcome;
+import statelab.flink.JobWatch.Verdict;
+import statelab.flink.RestOption;
+import statelab.flink.SavepointPath;
+import statelab.flink.TamperLog;
+
+/**
+ * {@code resume [SAVEPOINT] [-- EXTRA_ARGS]}: starts the job a savepoint came from (as recorded beside its
+ * {@code _metadata}, or {@code --job}/{@code --jar}) from that savepoint, watches it for a bounded time and
+ * prints a verdict: RESTORED (running, a checkpoint completed after the restore, no failure), RESTORE_FAILED
+ * (the first failure's root cause, e.g. RocksDB's "Sst file size mismatch"), or TIMEOUT. It never waits on a
+ * restart loop: the first failure is the verdict.
+ */
+@Command(name = "resume", mixinStandardHelpOptions = true, version = "StateLab resume (Flink 2.3.0)",
+        description = {"Resume a job from a savepoint (argument or stdin) and print a verdict:",
+                "RESTORED (exit 0), RESTORE_FAILED with the root cause (exit 10), or TIMEOUT (exit 4).",
+                "Arguments after -- are added to the job's recorded arguments (word-count: -- --replay)."})
+public final class Resume implements Callable<Integer> {
+    @Mixin Output output;
+    @Mixin RestOption rest;
+
+    @Spec CommandSpec spec;
+
+    @Parameters(paramLabel = "SAVEPOINT [-- ARGS]", description = "The savepoint (default: read from stdin), then extra job arguments.")
+    List<String> positional = new ArrayList<>();
+
+    @Option(names = "--job", paramLabel = "NAME", description = "Start this job of the checkout instead of the recorded one.")
+    String job;
+
+    @Option(names = "--jar", paramLabel = "FILE", description = "Start this jar instead of the recorded job.")
+    Path jar;
+
+    @Option(names = "--class", paramLabel = "CLASS", description = "Entry class, with --jar.")
+    String entryClass;
+
+    @Option(names = {"-p", "--parallelism"}, paramLabel = "N", description = "Parallelism (default: the recorded one).")
+    Integer parallelism;
+
+    @Option(names = "--claim-mode", paramLabel = "MODE", defaultValue = "NO_CLAIM",
+            description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    RecoveryClaimMode claimMode;
+
+    @Option(names = "--allow-non-restored-state", description = "Start even if some state in the savepoint has no operator.")
+    boolean allowNonRestoredState;
+
+    @Option(names = "--keep-original", description = "Leave the job the savepoint came from running (it holds slots).")
+    boolean keepOriginal;
+
+    @Option(names = "--keep-failed", description = "Leave a job that failed to restore to its restart strategy instead of canceling it.")
+    boolean keepFailed;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "60s",
+            description = "How long to watch for a verdict (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    /** What resume prints with --json. */
+    record Resumed(String verdict, String jobId, String state, int failures, String rootCause, String reason,
+                   String savepoint, String restoredFrom, Long restoredCheckpointId, Long firstCheckpointAfterRestore,
+                   boolean altered, long millisToVerdict, String originalJobId, boolean originalCanceled, boolean canceled) {}
+
+    @Override
+    public Integer call() {
+        PassThrough split = PassThrough.split(spec, positional);
+        Path dir = SavepointPath.directory(PipeInput.argumentOrStdin(split.single("savepoint"), "savepoint", "savepoint path",
+                "swap-sst or savepoint"));
+        List<String> extraArgs = split.passed();
+        Optional<JobRecord> recorded = JobRecord.loadBeside(dir);
+        if (job == null && jar == null && recorded.isEmpty()) {
+            throw Failure.of(ExitCode.USAGE, "%s does not say which job made it (no %s): pass --job or --jar", dir, JobRecord.SIDECAR);
+        }
+        List<String> args = new ArrayList<>(job == null && jar == null ? recorded.get().programArgs() : List.of());
+        args.addAll(extraArgs);
+        JobSpec spec = JobLauncher.spec(
+                job != null || jar != null ? job : recorded.get().job(),
+                jar != null ? jar : job == null && recorded.get().jar() != null ? Path.of(recorded.get().jar()) : null,
+                entryClass != null ? entryClass : job == null && jar == null ? recorded.get().entryClass() : null,
+                List.copyOf(args), parallelism != null ? parallelism : recorded.map(JobRecord::parallelism).orElse(null),
+                msg -> output.progress("%s", msg));
+        boolean altered = !TamperLog.read(dir).isEmpty();
+
+        try (FlinkRest flink = rest.connect()) {
+            boolean originalCanceled = recorded.isPresent() && stopOriginal(flink, recorded.get());
+            JobRecord started = JobLauncher.launch(flink, spec, new Restore(dir.toString(), claimMode, allowNonRestoredState),
+                    msg -> output.progress("%s", msg));
+            JobID jobId = FlinkRest.parseJobId(started.jobId());
+            JobWatch watch = new JobWatch(flink, jobId, msg -> output.progress("%s", msg));
+            Outcome outcome;
+            try {
+                outcome = watch.awaitRestore(timeout);
+            } catch (Failure f) {
+                if (f.exitCode() == ExitCode.NO_SLOTS) {
+                    watch.cancelAndWait(Duration.ofSeconds(30));
+                    output.progress("canceled job %s, which was waiting for slots", jobId);
+                }
+                throw f;
+            }
+            boolean canceled = false;
+            if (outcome.verdict() == Verdict.RESTORE_FAILED && !keepFailed) {
+                watch.cancelAndWait(Duration.ofSeconds(30));
+                canceled = true;
+            }
+            output.progress("verdict %s after %s: %s", outcome.verdict(), Durations.format(Duration.ofMillis(outcome.millisToVerdict())),
+                    outcome.reason());
+            if (altered && outcome.verdict() == Verdict.RESTORED) {
+                output.warn("Flink restored a savepoint that swap-sst altered (%s): the job runs on altered state", TamperLog.FILE);
+            }
+            output.result(plain(outcome), new Resumed(outcome.verdict().name(), outcome.jobId(), outcome.state(), outcome.failures(),
+                    outcome.rootCause(), outcome.reason(), dir.toString(), outcome.restoredFrom(), outcome.restoredCheckpointId(),
+                    outcome.firstCheckpointAfterRestore(), altered, outcome.millisToVerdict(),
+                    recorded.map(JobRecord::jobId).orElse(null), originalCanceled, canceled));
+            return outcome.verdict().exitCode.code;
+        }
+    }
+
+    /**
+     * Slots are few: if the job the savepoint came from still runs on this cluster, cancel it first (unless
+     * --keep-original). Returns whether it was canceled.
+     */
+    private boolean stopOriginal(FlinkRest flink, JobRecord original) {
+        if (keepOriginal || original.restUrl() == null || !FlinkRest.parseUrl(original.restUrl()).equals(flink.url())) {
+            return false;
+        }
+        JobID id = FlinkRest.parseJobId(original.jobId());
+        JobStatus status;
+        try {
+            status = flink.job(id).getJobStatus();
+        } catch (Failure f) {
+            if (f.exitCode() == ExitCode.NOT_FOUND) {
+                return false;
+            }
+            throw f;
+        }
+        if (status.isGloballyTerminalState()) {
+            return false;
+        }
+        output.progress("canceling job %s, which made the savepoint and still holds slots (--keep-original keeps it)", id);
+        new JobWatch(flink, id, msg -> output.progress("%s", msg)).cancelAndWait(Duration.ofSeconds(30));
+        return true;
+    }
+
+    private static String plain(Outcome o) {
+        return switch (o.verdict()) {
+            case RESTORED -> "RESTORED " + o.jobId();
+            case RESTORE_FAILED -> "RESTORE_FAILED " + o.jobId() + ": " + (o.rootCause() != null ? o.rootCause() : o.reason());
+            case TIMEOUT -> "TIMEOUT " + o.jobId() + ": " + o.reason();
+        };
+    }
+
+    public static void main(String[] args) {
+        CommandRunner.main(new Resume(), args);
+    }
+}

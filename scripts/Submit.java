@@ -1,0 +1,118 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES lib/cli/*.java
+//SOURCES lib/flink/*.java
+//DESCRIPTION Submit a job (word-count, sum-job or any jar) over REST; wait until it runs; print its id.
+package statelab;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.flink.core.execution.RecoveryClaimMode;
+import org.apache.flink.runtime.rest.messages.job.JobDetailsInfo;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import statelab.cli.CommandRunner;
+import statelab.cli.ExitCode;
+import statelab.cli.Failure;
+import statelab.cli.Output;
+import statelab.cli.PassThrough;
+import statelab.flink.FlinkRest;
+import statelab.flink.JobLauncher;
+import statelab.flink.JobLauncher.JobSpec;
+import statelab.flink.JobLauncher.Restore;
+import statelab.flink.JobRecord;
+import statelab.flink.JobWatch;
+import statelab.flink.RestOption;
+import statelab.flink.SavepointPath;
+
+/**
+ * {@code submit JOB [-- ARGS...]}: uploads a job's thin jar to the cluster, runs it, and waits until the job
+ * and all its tasks are RUNNING. JOB is a job of the checkout ({@code word-count}, {@code sum-job}; jbang
+ * builds it) or, with {@code --jar}, any jar. Prints the job id.
+ */
+@Command(name = "submit", mixinStandardHelpOptions = true, version = "StateLab submit (Flink 2.3.0)",
+        description = {"Submit a job to a Flink cluster over REST and wait until it and all its tasks run.",
+                "JOB is word-count or sum-job (built by jbang), or use --jar; the job's own arguments go after --.",
+                "Prints the job id."})
+public final class Submit implements Callable<Integer> {
+    @Mixin Output output;
+    @Mixin RestOption rest;
+
+    @Spec CommandSpec spec;
+
+    @Parameters(paramLabel = "JOB [-- ARGS]", description = "The job (word-count, sum-job), then its arguments after --.")
+    List<String> positional = new ArrayList<>();
+
+    @Option(names = "--jar", paramLabel = "FILE", description = "Run this jar instead of a job of the checkout.")
+    Path jar;
+
+    @Option(names = "--class", paramLabel = "CLASS", description = "Entry class (default: the jar's Main-Class).")
+    String entryClass;
+
+    @Option(names = {"-p", "--parallelism"}, paramLabel = "N", description = "Parallelism (default: the cluster's).")
+    Integer parallelism;
+
+    @Option(names = {"-s", "--from-savepoint"}, paramLabel = "PATH", description = "Start from this savepoint or checkpoint.")
+    String fromSavepoint;
+
+    @Option(names = "--claim-mode", paramLabel = "MODE", defaultValue = "NO_CLAIM",
+            description = "With --from-savepoint: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    RecoveryClaimMode claimMode;
+
+    @Option(names = "--allow-non-restored-state", description = "With --from-savepoint: skip state no operator claims.")
+    boolean allowNonRestoredState;
+
+    enum Wait { none, running, finished }
+
+    @Option(names = "--wait", paramLabel = "UNTIL", defaultValue = "running",
+            description = "Wait until the job is: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    Wait wait;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "60s",
+            description = "Deadline for --wait (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    /** What submit prints with --json. */
+    record Submitted(String jobId, String jobName, String job, String jar, String state, String restUrl, Integer parallelism,
+                     List<String> programArgs, String fromSavepoint, long millis) {}
+
+    @Override
+    public Integer call() {
+        Instant start = Instant.now();
+        PassThrough split = PassThrough.split(spec, positional);
+        String job = split.single("job");
+        if (job != null && jar != null) {
+            throw Failure.of(ExitCode.USAGE, "name a job or pass --jar, not both");
+        }
+        List<String> args = split.passed();
+        Restore restore = fromSavepoint == null ? null
+                : new Restore(SavepointPath.directory(fromSavepoint).toString(), claimMode, allowNonRestoredState);
+        JobSpec spec = JobLauncher.spec(job, jar, entryClass, List.copyOf(args), parallelism, msg -> output.progress("%s", msg));
+        try (FlinkRest flink = rest.connect()) {
+            JobRecord record = JobLauncher.launch(flink, spec, restore, msg -> output.progress("%s", msg));
+            output.progress("submitted job %s (%s)", record.jobId(), record.jobName());
+            String state = "SUBMITTED";
+            if (wait != Wait.none) {
+                JobDetailsInfo details = new JobWatch(flink, FlinkRest.parseJobId(record.jobId()), msg -> output.progress("%s", msg))
+                        .awaitRunning(timeout, wait == Wait.finished);
+                state = details.getJobStatus().name();
+            }
+            output.result(record.jobId(), new Submitted(record.jobId(), record.jobName(), record.job(), record.jar(), state,
+                    record.restUrl(), parallelism, record.programArgs(), record.fromSavepoint(),
+                    Duration.between(start, Instant.now()).toMillis()));
+            return ExitCode.OK.code;
+        }
+    }
+
+    public static void main(String[] args) {
+        CommandRunner.main(new Submit(), args);
+    }
+}

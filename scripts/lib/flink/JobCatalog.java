@@ -1,0 +1,137 @@
+package statelab.flink;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import statelab.cli.ExitCode;
+import statelab.cli.Failure;
+import statelab.cli.Output;
+import statelab.cli.Workspace;
+
+/**
+ * The jobs of the checkout ({@code jbang-catalog.json} aliases whose script lives under {@code jobs/}) and the
+ * thin jars a cluster runs them from. jbang builds each job script into a jar holding only the job's own
+ * classes (Flink's come from the cluster); this class asks jbang where that jar is and builds it when missing.
+ */
+public final class JobCatalog {
+    private static final long JBANG_TIMEOUT_MINUTES = 15;
+
+    private JobCatalog() {}
+
+    /** A job's thin jar and its entry class. */
+    public record JobJar(String name, Path jar, String mainClass) {}
+
+    /** Job name → script path (relative to the checkout), in catalog order. */
+    public static Map<String, String> jobs(Path checkout) {
+        Map<String, String> jobs = new LinkedHashMap<>();
+        try {
+            JsonNode aliases = Output.JSON.readTree(checkout.resolve(Workspace.CATALOG).toFile()).path("aliases");
+            aliases.fields().forEachRemaining(e -> {
+                String ref = e.getValue().path("script-ref").asText("");
+                if (ref.startsWith("jobs/")) {
+                    jobs.put(e.getKey(), ref);
+                }
+            });
+        } catch (IOException e) {
+            throw Failure.of(ExitCode.FAILURE, "cannot read %s: %s", checkout.resolve(Workspace.CATALOG), e.getMessage());
+        }
+        return jobs;
+    }
+
+    /** Finds a job by name, forgiving case and dashes ({@code wordcount} is {@code word-count}). */
+    public static String canonicalName(Path checkout, String name) {
+        Map<String, String> jobs = jobs(checkout);
+        for (String known : jobs.keySet()) {
+            if (normalize(known).equals(normalize(name))) {
+                return known;
+            }
+        }
+        throw Failure.of(ExitCode.NOT_FOUND, "unknown job '%s': the checkout's jobs are %s (or pass --jar)",
+                name, String.join(", ", jobs.keySet()));
+    }
+
+    private static String normalize(String s) {
+        return s.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "");
+    }
+
+    /** The thin jar of job {@code name}, built by jbang when it is not built yet. */
+    public static JobJar resolve(String name, Consumer<String> progress) {
+        Path checkout = Workspace.requireCheckout("to find the job " + name + "; or pass --jar");
+        String canonical = canonicalName(checkout, name);
+        String script = jobs(checkout).get(canonical);
+        JsonNode info = Output.JSON.valueToTree(Map.of());
+        try {
+            info = Output.JSON.readTree(jbang(checkout, List.of("info", "tools", "--quiet", script)));
+        } catch (IOException e) {
+            throw Failure.of(ExitCode.FAILURE, "jbang info tools %s did not print JSON: %s", script, e.getMessage());
+        }
+        Path jar = Path.of(info.path("applicationJar").asText());
+        String mainClass = info.path("mainClass").asText(null);
+        if (!Files.isRegularFile(jar)) {
+            progress.accept("building " + canonical + " with jbang (the first build resolves Flink's jars)");
+            jbang(checkout, List.of("build", "--quiet", script));
+            if (!Files.isRegularFile(jar)) {
+                throw Failure.of(ExitCode.FAILURE, "jbang built %s but %s is not there", script, jar);
+            }
+        }
+        return new JobJar(canonical, jar, mainClass);
+    }
+
+    /** Runs jbang in the checkout and returns its stdout; a failure carries the tail of its stderr. */
+    private static String jbang(Path checkout, List<String> args) {
+        List<String> cmd = new ArrayList<>(launcher(checkout));
+        cmd.addAll(args);
+        File errors = null;
+        try {
+            errors = File.createTempFile("statelab-jbang", ".err");
+            Process p = new ProcessBuilder(cmd)
+                    .directory(checkout.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectError(errors)
+                    .start();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(JBANG_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw Failure.of(ExitCode.TIMEOUT, "%s did not finish within %d minutes", String.join(" ", cmd), JBANG_TIMEOUT_MINUTES);
+            }
+            if (p.exitValue() != 0) {
+                List<String> err = Files.readAllLines(errors.toPath(), StandardCharsets.UTF_8);
+                String tail = String.join(" | ", err.subList(Math.max(0, err.size() - 5), err.size()));
+                throw Failure.of(ExitCode.FAILURE, "%s failed (exit %d): %s", String.join(" ", cmd), p.exitValue(), tail);
+            }
+            return new String(out, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw Failure.of(ExitCode.FAILURE, "cannot run jbang (%s): %s", String.join(" ", cmd), e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Failure(ExitCode.FAILURE, "interrupted while running jbang", e);
+        } finally {
+            if (errors != null) {
+                errors.delete();
+            }
+        }
+    }
+
+    /** The jbang that launched us (JBang exports JBANG_LAUNCH_CMD), else the checkout's ./jbang, else PATH's. */
+    static List<String> launcher(Path checkout) {
+        String launchedBy = System.getenv("JBANG_LAUNCH_CMD");
+        if (launchedBy != null && !launchedBy.isBlank() && (launchedBy.indexOf('/') < 0 || new File(launchedBy).canExecute())) {
+            return List.of(launchedBy);
+        }
+        Path bundled = checkout.resolve("jbang");
+        if (Files.isExecutable(bundled)) {
+            return List.of(bundled.toString());
+        }
+        return List.of("jbang");
+    }
+}

@@ -1,0 +1,226 @@
+package statelab.flink;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.runtime.execution.ExecutionState;
+import org.apache.flink.runtime.rest.messages.JobExceptionsInfoWithHistory.RootExceptionInfo;
+import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointStatistics.CompletedCheckpointStatistics;
+import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointingStatistics;
+import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointingStatistics.RestoredCheckpointStatistics;
+import org.apache.flink.runtime.rest.messages.job.JobDetailsInfo;
+import org.apache.flink.runtime.rest.messages.job.JobDetailsInfo.JobVertexDetailsInfo;
+import statelab.cli.Durations;
+import statelab.cli.ExitCode;
+import statelab.cli.Failure;
+
+/**
+ * Watches one job through the REST API, polling with a deadline. A failure is seen in the job's exception
+ * history as soon as Flink records it, whether the job then restarts a region, restarts as a whole, or fails:
+ * nothing here waits on Flink's restart strategy, which by default restarts forever.
+ */
+public final class JobWatch {
+    static final Duration POLL = Duration.ofMillis(100);
+    /** How long tasks may wait for slots, with none free, before that is reported instead of waited on. */
+    static final Duration SLOT_GRACE = Duration.ofSeconds(3);
+
+    private final FlinkRest rest;
+    private final JobID jobId;
+    private final Consumer<String> progress;
+    private Instant waitingForSlotsSince;
+
+    public JobWatch(FlinkRest rest, JobID jobId, Consumer<String> progress) {
+        this.rest = rest;
+        this.jobId = jobId;
+        this.progress = progress;
+    }
+
+    /** The job's failures so far: how many, and the root cause of the first one. */
+    public record Failures(int count, String rootCause) {}
+
+    public Optional<Failures> failures() {
+        List<RootExceptionInfo> entries = rest.exceptions(jobId).getExceptionHistory().getEntries();
+        return entries.stream()
+                .min(Comparator.comparingLong(RootExceptionInfo::getTimestamp))
+                .map(first -> new Failures(entries.size(), RootCause.of(first.getStacktrace())));
+    }
+
+    /**
+     * Waits until the job and all its tasks run (or, with {@code untilFinished}, until it finishes). A finished
+     * job counts as having run. Throws {@link ExitCode#JOB_FAILED} with the root cause at the first failure,
+     * {@link ExitCode#NO_SLOTS} when it waits for slots that are not free, {@link ExitCode#TIMEOUT} at the deadline.
+     */
+    public JobDetailsInfo awaitRunning(Duration timeout, boolean untilFinished) {
+        Instant deadline = Instant.now().plus(timeout);
+        JobStatus seen = null;
+        while (true) {
+            JobDetailsInfo job = rest.job(jobId);
+            JobStatus status = job.getJobStatus();
+            if (status != seen) {
+                progress.accept("job " + jobId + " is " + status);
+                seen = status;
+            }
+            Optional<Failures> failed = failures();
+            if (failed.isPresent() || status == JobStatus.FAILED || status == JobStatus.FAILING) {
+                throw Failure.of(ExitCode.JOB_FAILED, "job %s failed (%s): %s", jobId, status,
+                        failed.map(Failures::rootCause).orElse("no exception recorded"));
+            }
+            if (status == JobStatus.CANCELED || status == JobStatus.CANCELLING) {
+                throw Failure.of(ExitCode.JOB_FAILED, "job %s was canceled", jobId);
+            }
+            if (status == JobStatus.FINISHED || (!untilFinished && status == JobStatus.RUNNING && allTasksRunning(job))) {
+                return job;
+            }
+            checkSlots(job);
+            if (Instant.now().isAfter(deadline)) {
+                throw Failure.of(ExitCode.TIMEOUT, "job %s not %s after %ds: it is %s, vertices %s", jobId,
+                        untilFinished ? "finished" : "running", timeout.toSeconds(), status, taskSummary(job));
+            }
+            Durations.sleep(POLL);
+        }
+    }
+
+    /** How a resumed job's restore went; see {@link #awaitRestore}. */
+    public enum Verdict {
+        RESTORED(ExitCode.OK), RESTORE_FAILED(ExitCode.RESTORE_FAILED), TIMEOUT(ExitCode.TIMEOUT);
+
+        public final ExitCode exitCode;
+
+        Verdict(ExitCode exitCode) {
+            this.exitCode = exitCode;
+        }
+    }
+
+    public record Outcome(Verdict verdict, String jobId, String state, int failures, String rootCause,
+                          String restoredFrom, Long restoredCheckpointId, Long firstCheckpointAfterRestore,
+                          long millisToVerdict, String reason) {}
+
+    /**
+     * Watches a job started from a savepoint until a verdict: {@code RESTORED} once it runs and a checkpoint
+     * completed after the restore, with no failure; {@code RESTORE_FAILED} at its first failure (root cause from
+     * the exception history); {@code TIMEOUT} when neither happened by the deadline.
+     */
+    public Outcome awaitRestore(Duration timeout) {
+        Instant start = Instant.now();
+        Instant deadline = start.plus(timeout);
+        JobStatus seen = null;
+        String lastSeen = "no answer yet";
+        while (true) {
+            JobDetailsInfo job = rest.job(jobId);
+            JobStatus status = job.getJobStatus();
+            if (status != seen) {
+                progress.accept("job " + jobId + " is " + status);
+                seen = status;
+            }
+            long elapsed = Duration.between(start, Instant.now()).toMillis();
+            Optional<Failures> failed = failures();
+            if (failed.isPresent() || status == JobStatus.FAILED || status == JobStatus.FAILING
+                    || status == JobStatus.RESTARTING || status == JobStatus.CANCELED || status == JobStatus.CANCELLING) {
+                CheckpointingStatistics cps = rest.checkpoints(jobId);
+                String reason = failed.isPresent() ? "the job failed while or after restoring" : "the job ended " + status;
+                return outcome(Verdict.RESTORE_FAILED, status, failed, cps, elapsed, reason);
+            }
+            if (status == JobStatus.FINISHED || (status == JobStatus.RUNNING && allTasksRunning(job))) {
+                CheckpointingStatistics cps = rest.checkpoints(jobId);
+                RestoredCheckpointStatistics restored = cps.getLatestCheckpoints().getRestoredCheckpointStatistics();
+                CompletedCheckpointStatistics completed = cps.getLatestCheckpoints().getCompletedCheckpointStatistics();
+                if (status == JobStatus.FINISHED && restored != null) {
+                    return outcome(Verdict.RESTORED, status, failed, cps, elapsed, "the job restored its state and finished");
+                }
+                if (restored != null && completed != null && completed.getId() > restored.getId()) {
+                    return outcome(Verdict.RESTORED, status, failed, cps, elapsed,
+                            "running, and checkpoint " + completed.getId() + " completed after the restore");
+                }
+                lastSeen = restored == null ? "running, restore not reported yet" : "running, waiting for a checkpoint after the restore";
+            } else {
+                lastSeen = status + ", vertices " + taskSummary(job);
+            }
+            checkSlots(job);
+            if (Instant.now().isAfter(deadline)) {
+                return outcome(Verdict.TIMEOUT, status, failed, rest.checkpoints(jobId), elapsed,
+                        "no verdict within " + timeout.toSeconds() + "s: " + lastSeen);
+            }
+            Durations.sleep(POLL);
+        }
+    }
+
+    private Outcome outcome(Verdict verdict, JobStatus status, Optional<Failures> failed, CheckpointingStatistics cps,
+                            long elapsed, String reason) {
+        RestoredCheckpointStatistics restored = cps.getLatestCheckpoints().getRestoredCheckpointStatistics();
+        CompletedCheckpointStatistics completed = cps.getLatestCheckpoints().getCompletedCheckpointStatistics();
+        Long after = restored != null && completed != null && completed.getId() > restored.getId() ? completed.getId() : null;
+        return new Outcome(verdict, jobId.toString(), status.name(), failed.map(Failures::count).orElse(0),
+                failed.map(Failures::rootCause).orElse(null), restored == null ? null : restored.getExternalPath(),
+                restored == null ? null : restored.getId(), after, elapsed, reason);
+    }
+
+    /** Cancels the job and waits (up to {@code timeout}) until it reached a terminal state. */
+    public void cancelAndWait(Duration timeout) {
+        JobStatus status = rest.job(jobId).getJobStatus();
+        if (status.isGloballyTerminalState()) {
+            return;
+        }
+        rest.cancel(jobId);
+        Instant deadline = Instant.now().plus(timeout);
+        while (!rest.job(jobId).getJobStatus().isGloballyTerminalState()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw Failure.of(ExitCode.TIMEOUT, "job %s not canceled after %ds", jobId, timeout.toSeconds());
+            }
+            Durations.sleep(POLL);
+        }
+        progress.accept("job " + jobId + " canceled");
+    }
+
+    private void checkSlots(JobDetailsInfo job) {
+        boolean waiting = job.getJobStatus() == JobStatus.CREATED
+                || job.getJobVertexInfos().stream().anyMatch(v -> count(v, ExecutionState.SCHEDULED) > 0);
+        if (!waiting) {
+            waitingForSlotsSince = null;
+            return;
+        }
+        if (waitingForSlotsSince == null) {
+            waitingForSlotsSince = Instant.now();
+            return;
+        }
+        if (Duration.between(waitingForSlotsSince, Instant.now()).compareTo(SLOT_GRACE) > 0) {
+            var overview = rest.overview();
+            if (overview.getNumSlotsAvailable() == 0) {
+                int needed = job.getJobVertexInfos().stream().mapToInt(JobVertexDetailsInfo::getParallelism).max().orElse(1);
+                throw Failure.of(ExitCode.NO_SLOTS,
+                        "job %s waits for task slots: it needs %d, the cluster has 0 free of %d "
+                                + "(cancel the job holding them, or start the cluster with more --slots)",
+                        jobId, needed, overview.getNumSlotsTotal());
+            }
+        }
+    }
+
+    static boolean allTasksRunning(JobDetailsInfo job) {
+        for (JobVertexDetailsInfo v : job.getJobVertexInfos()) {
+            if (count(v, ExecutionState.RUNNING) + count(v, ExecutionState.FINISHED) < v.getParallelism()) {
+                return false;
+            }
+        }
+        return !job.getJobVertexInfos().isEmpty();
+    }
+
+    private static int count(JobVertexDetailsInfo v, ExecutionState state) {
+        return v.getTasksPerState().getOrDefault(state, 0);
+    }
+
+    static String taskSummary(JobDetailsInfo job) {
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<ExecutionState, Integer> e : job.getJobVerticesPerState().entrySet()) {
+            if (e.getValue() > 0) {
+                sb.append(sb.length() == 0 ? "" : ", ").append(e.getValue()).append(' ').append(e.getKey());
+            }
+        }
+        return sb.length() == 0 ? "none" : sb.toString();
+    }
+
+}

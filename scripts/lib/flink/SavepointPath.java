@@ -1,0 +1,46 @@
+package statelab.flink;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import statelab.cli.ExitCode;
+import statelab.cli.Failure;
+
+/**
+ * Savepoint locations as users and Flink write them ({@code /dir}, {@code file:/dir}, {@code file:///dir}, or
+ * the {@code _metadata} file itself), turned into the local directory and checked.
+ */
+public final class SavepointPath {
+    public static final String METADATA = "_metadata";
+
+    private SavepointPath() {}
+
+    /** The local path of {@code location}, without checking that it exists. */
+    public static Path local(String location) {
+        String s = location.strip();
+        try {
+            Path p = s.startsWith("file:") ? Path.of(URI.create(s)) : Path.of(s);
+            return p.toAbsolutePath().normalize();
+        } catch (RuntimeException e) {
+            throw Failure.of(ExitCode.USAGE, "'%s' is not a local path or file: URI", location);
+        }
+    }
+
+    /** The savepoint directory at {@code location}; fails unless it exists and holds {@value #METADATA}. */
+    public static Path directory(String location) {
+        Path p = local(location);
+        if (p.getFileName() != null && p.getFileName().toString().equals(METADATA) && Files.isRegularFile(p)) {
+            p = p.getParent();
+        }
+        if (!Files.exists(p)) {
+            throw Failure.of(ExitCode.NOT_FOUND, "no savepoint at %s: the path does not exist", p);
+        }
+        if (!Files.isDirectory(p)) {
+            throw Failure.of(ExitCode.NOT_FOUND, "no savepoint at %s: not a directory", p);
+        }
+        if (!Files.isRegularFile(p.resolve(METADATA))) {
+            throw Failure.of(ExitCode.NOT_FOUND, "%s is not a savepoint: it has no %s", p, METADATA);
+        }
+        return p;
+    }
+}
