@@ -1,0 +1,239 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES lib/cli/*.java
+//SOURCES lib/flink/*.java
+//SOURCES lib/savepoint/*.java
+//DESCRIPTION Rewrite the values of the last N entries of a savepoint's RocksDB SST file; print the savepoint path.
+package statelab;
+
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import statelab.cli.AtomicFile;
+import statelab.cli.CommandRunner;
+import statelab.cli.ExitCode;
+import statelab.cli.Failure;
+import statelab.cli.Output;
+import statelab.cli.PipeInput;
+import statelab.flink.SavepointPath;
+import statelab.flink.TamperLog;
+import statelab.savepoint.FlinkKeyCodec;
+import statelab.savepoint.SavepointLayout;
+import statelab.savepoint.SavepointLayout.StateFile;
+import statelab.savepoint.SstFile;
+import statelab.savepoint.SstRewriter;
+import statelab.savepoint.SstRewriter.Change;
+import statelab.savepoint.SstRewriter.Plan;
+
+/**
+ * {@code swap-sst [SAVEPOINT|SST]}: the seed's tampering, done with RocksDB's SstFileReader/SstFileWriter.
+ * The target SST is found from {@code _metadata} (the newest SST of the operator with the most RocksDB state,
+ * or {@code --file}, {@code --operator}, {@code --subtask}; {@code --largest} keeps the seed's rule), rewritten
+ * as a whole with the values of its last N entries replaced, and moved into place atomically. SSTs that Flink
+ * inlined into {@code _metadata} are rewritten there, and {@code _metadata} is written anew. Prints the
+ * savepoint directory (or the SST, when given one) so a pipeline goes on to {@code resume}.
+ */
+@Command(name = "swap-sst", mixinStandardHelpOptions = true, version = "StateLab swap-sst (rocksdbjni 10.10.1)",
+        description = {"Replace the values of the last N entries (in key order) of an SST of a native savepoint.",
+                "Takes a savepoint directory (argument or stdin) or a single SST file; prints the same path."})
+public final class SwapSst implements Callable<Integer> {
+    @Mixin Output output;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "PATH",
+            description = "Savepoint directory (or its _metadata), or one SST file (default: read from stdin).")
+    String pathArg;
+
+    @Option(names = {"-n", "--last"}, paramLabel = "N", defaultValue = "5",
+            description = "How many entries, counted from the last key, get the new value (default: ${DEFAULT-VALUE}).")
+    int last;
+
+    @Option(names = "--value", paramLabel = "HEX", defaultValue = "0000000000000000",
+            description = "The new value, in hex (default: ${DEFAULT-VALUE}, a big-endian double 0.0, as the seed).")
+    String valueHex;
+
+    @Option(names = "--file", paramLabel = "NAME", description = "The SST to rewrite: RocksDB name (000015.sst) or savepoint file name.")
+    String file;
+
+    @Option(names = "--operator", paramLabel = "UID", description = "Pick the SST among this operator's (uid, name or id).")
+    String operator;
+
+    @Option(names = "--subtask", paramLabel = "N", description = "Pick the SST among this subtask's (default: the lowest).")
+    Integer subtask;
+
+    @Option(names = "--largest", description = "The seed's rule: the largest file of the directory, whatever it is.")
+    boolean largest;
+
+    @Option(names = "--backup", description = "Keep the original as <name>.bak (_metadata.bak for an inlined SST).")
+    boolean backup;
+
+    @Option(names = "--dry-run", description = "Print what would change (keys and values decoded); write nothing.")
+    boolean dryRun;
+
+    record Changed(String key, String keyHex, String oldValue, String oldHex, String newValue, String newHex) {}
+
+    record Swapped(String savepoint, String sst, String rocksdbName, String operator, Integer subtask, String columnFamily,
+                   boolean inline, long entries, List<Changed> changed, long bytesBefore, long bytesAfter, String backup,
+                   boolean dryRun, long millis) {}
+
+    @Override
+    public Integer call() throws IOException {
+        Instant start = Instant.now();
+        byte[] value = parseValue(valueHex);
+        if (last < 1) {
+            throw Failure.of(ExitCode.USAGE, "--last must be at least 1, got %d", last);
+        }
+        if (largest && (file != null || operator != null || subtask != null)) {
+            throw Failure.of(ExitCode.USAGE, "--largest picks the file by itself: drop --file, --operator and --subtask");
+        }
+        Path path = SavepointPath.local(PipeInput.argumentOrStdin(pathArg, "savepoint", "savepoint path", "savepoint"));
+        if (!Files.exists(path)) {
+            throw Failure.of(ExitCode.NOT_FOUND, "no such file or directory: %s", path);
+        }
+        if (Files.isRegularFile(path) && !path.getFileName().toString().equals(SavepointLayout.METADATA)) {
+            if (file != null || operator != null || subtask != null || largest) {
+                throw Failure.of(ExitCode.USAGE, "--file, --operator, --subtask and --largest select within a savepoint, not a single SST");
+            }
+            return swapSingleFile(path, value, start);
+        }
+        return swapInSavepoint(SavepointPath.directory(path.toString()), value, start);
+    }
+
+    private int swapSingleFile(Path sst, byte[] value, Instant start) {
+        Plan plan = SstRewriter.plan(sst, last, value);
+        FlinkKeyCodec hexOnly = null;
+        Swapped result = rewriteFile(sst, sst, plan, hexOnly, null, start);
+        output.result(dryRun ? describe(result) : sst.toString(), result);
+        return ExitCode.OK.code;
+    }
+
+    private int swapInSavepoint(Path dir, byte[] value, Instant start) throws IOException {
+        SavepointLayout layout = SavepointLayout.load(dir);
+        StateFile target = largest ? layout.largestFile() : layout.target(operator, subtask, file);
+        output.progress("target: %s, %d bytes", target.describe(), target.size());
+        Swapped result;
+        if (target.inline()) {
+            result = rewriteInline(layout, target, value, start);
+        } else {
+            Plan plan = SstRewriter.plan(target.path(), last, value);
+            result = rewriteFile(dir, target.path(), plan, codec(layout, target, plan), target, start);
+        }
+        if (!dryRun) {
+            TamperLog.append(dir, new TamperLog.Entry(Instant.now().toString(), target.rocksdbName(), target.fileName(),
+                    target.inline(), target.operatorLabel(), target.subtask(), result.changed().size(), result.bytesBefore(),
+                    result.bytesAfter()));
+        }
+        output.result(dryRun ? describe(result) : dir.toString(), result);
+        return ExitCode.OK.code;
+    }
+
+    /** Rewrites an SST that is a file: a new file beside it, then an atomic rename over it. */
+    private Swapped rewriteFile(Path shown, Path sst, Plan plan, FlinkKeyCodec codec, StateFile target, Instant start) {
+        if (dryRun) {
+            return swapped(shown, sst, plan, codec, target, false, plan.info().size(), null, start);
+        }
+        try (AtomicFile out = AtomicFile.beside(sst)) {
+            Files.delete(out.tmp()); // SstFileWriter creates the file itself
+            SstRewriter.Result r = SstRewriter.rewrite(sst, out.tmp(), plan, n -> progress(n, plan));
+            out.commit(backup);
+            return swapped(shown, sst, plan, codec, target, false, r.bytesAfter(), backup ? AtomicFile.backupOf(sst) : null, start);
+        } catch (IOException e) {
+            throw Failure.of(ExitCode.CANNOT_WRITE, "cannot write beside %s: %s", sst, e.getMessage());
+        }
+    }
+
+    /** Rewrites an SST inlined in _metadata: via temporary files, then a new _metadata moved over the old one. */
+    private Swapped rewriteInline(SavepointLayout layout, StateFile target, byte[] value, Instant start) throws IOException {
+        Path metadata = layout.dir().resolve(SavepointLayout.METADATA);
+        Path work = Files.createTempDirectory("statelab-swap-");
+        try {
+            Path original = work.resolve(target.rocksdbName());
+            Files.write(original, target.inlineBytes());
+            Plan plan = SstRewriter.plan(original, last, value);
+            FlinkKeyCodec codec = codec(layout, target, plan);
+            if (dryRun) {
+                return swapped(layout.dir(), metadata, plan, codec, target, true, plan.info().size(), null, start);
+            }
+            Path rewritten = work.resolve(target.rocksdbName() + ".new");
+            SstRewriter.Result r = SstRewriter.rewrite(original, rewritten, plan, n -> progress(n, plan));
+            layout.replaceInline(target, Files.readAllBytes(rewritten));
+            try (AtomicFile out = AtomicFile.beside(metadata)) {
+                try (DataOutputStream stream = new DataOutputStream(Files.newOutputStream(out.tmp()))) {
+                    layout.writeMetadata(stream);
+                }
+                out.commit(backup);
+            }
+            return swapped(layout.dir(), metadata, plan, codec, target, true, r.bytesAfter(),
+                    backup ? AtomicFile.backupOf(metadata) : null, start);
+        } finally {
+            try (var files = Files.list(work)) {
+                files.forEach(f -> f.toFile().delete());
+            }
+            Files.deleteIfExists(work);
+        }
+    }
+
+    private FlinkKeyCodec codec(SavepointLayout layout, StateFile target, Plan plan) {
+        return FlinkKeyCodec.forState(layout.keyedMetaData(target), plan.info().columnFamily(), target.maxParallelism());
+    }
+
+    private void progress(long entries, Plan plan) {
+        output.progress("%,d of %,d entries copied", entries, plan.info().entries());
+    }
+
+    private Swapped swapped(Path shown, Path sst, Plan plan, FlinkKeyCodec codec, StateFile target, boolean inline,
+                            long bytesAfter, Path backupPath, Instant start) {
+        List<Changed> changed = plan.changes().stream().map(c -> changed(c, codec)).toList();
+        return new Swapped(shown.toString(), sst.toString(), target == null ? null : target.rocksdbName(),
+                target == null ? null : target.operatorLabel(), target == null ? null : target.subtask(), plan.info().columnFamily(),
+                inline, plan.info().entries(), changed, plan.info().size(), bytesAfter, backupPath == null ? null : backupPath.toString(),
+                dryRun, Duration.between(start, Instant.now()).toMillis());
+    }
+
+    private static Changed changed(Change c, FlinkKeyCodec codec) {
+        return new Changed(codec == null ? FlinkKeyCodec.hex(c.key()) : codec.key(c.key()), FlinkKeyCodec.hex(c.key()),
+                codec == null ? FlinkKeyCodec.hex(c.oldValue()) : codec.value(c.oldValue()), FlinkKeyCodec.hex(c.oldValue()),
+                codec == null ? FlinkKeyCodec.hex(c.newValue()) : codec.value(c.newValue()), FlinkKeyCodec.hex(c.newValue()));
+    }
+
+    /** The dry run's plain report: what would be rewritten and each change, old → new. */
+    private static String describe(Swapped s) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("savepoint ").append(s.savepoint()).append('\n');
+        sb.append("sst       ").append(s.rocksdbName() == null ? s.sst() : s.rocksdbName() + " of " + s.operator()
+                + " subtask " + s.subtask() + (s.inline() ? ", inlined in _metadata" : ", " + s.sst())).append('\n');
+        sb.append("state     ").append(s.columnFamily()).append(", ").append(s.entries()).append(" entries, ")
+                .append(s.bytesBefore()).append(" bytes\n");
+        for (Changed c : s.changed()) {
+            sb.append("change    ").append(c.key()).append(": ").append(c.oldValue()).append(" -> ").append(c.newValue())
+                    .append("   [").append(c.oldHex()).append(" -> ").append(c.newHex()).append("]\n");
+        }
+        sb.append("dry run: nothing written");
+        return sb.toString();
+    }
+
+    private static byte[] parseValue(String hex) {
+        String s = hex.strip().replaceFirst("^0[xX]", "");
+        if (s.isEmpty() || s.length() % 2 != 0) {
+            throw Failure.of(ExitCode.USAGE, "--value must be an even number of hex digits, got '%s'", hex);
+        }
+        try {
+            return HexFormat.of().parseHex(s);
+        } catch (IllegalArgumentException e) {
+            throw Failure.of(ExitCode.USAGE, "--value must be hex digits, got '%s'", hex);
+        }
+    }
+
+    public static void main(String[] args) {
+        CommandRunner.main(new SwapSst(), args);
+    }
+}
