@@ -8,7 +8,9 @@ package statelab;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.flink.api.common.JobID;
@@ -71,6 +73,10 @@ public final class Resume implements Callable<Integer> {
     @Option(names = {"-p", "--parallelism"}, paramLabel = "N", description = "Parallelism (default: the recorded one).")
     Integer parallelism;
 
+    @Option(names = {"-D", "--config"}, paramLabel = "KEY=VALUE",
+            description = "Flink configuration for the resumed job, over the recorded one; repeatable.")
+    Map<String, String> config = new LinkedHashMap<>();
+
     @Option(names = "--claim-mode", paramLabel = "MODE", defaultValue = "NO_CLAIM",
             description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     RecoveryClaimMode claimMode;
@@ -105,17 +111,19 @@ public final class Resume implements Callable<Integer> {
         }
         List<String> args = new ArrayList<>(job == null && jar == null ? recorded.get().programArgs() : List.of());
         args.addAll(extraArgs);
-        JobSpec spec = JobLauncher.spec(
+        Map<String, String> jobConfig = new LinkedHashMap<>(recorded.map(JobRecord::config).filter(c -> c != null).orElse(Map.of()));
+        jobConfig.putAll(config);
+        JobSpec jobSpec = JobLauncher.spec(
                 job != null || jar != null ? job : recorded.get().job(),
                 jar != null ? jar : job == null && recorded.get().jar() != null ? Path.of(recorded.get().jar()) : null,
                 entryClass != null ? entryClass : job == null && jar == null ? recorded.get().entryClass() : null,
                 List.copyOf(args), parallelism != null ? parallelism : recorded.map(JobRecord::parallelism).orElse(null),
-                msg -> output.progress("%s", msg));
+                Map.copyOf(jobConfig), msg -> output.progress("%s", msg));
         boolean altered = !TamperLog.read(dir).isEmpty();
 
         try (FlinkRest flink = rest.connect()) {
             boolean originalCanceled = recorded.isPresent() && stopOriginal(flink, recorded.get());
-            JobRecord started = JobLauncher.launch(flink, spec, new Restore(dir.toString(), claimMode, allowNonRestoredState),
+            JobRecord started = JobLauncher.launch(flink, jobSpec, new Restore(dir.toString(), claimMode, allowNonRestoredState),
                     msg -> output.progress("%s", msg));
             JobID jobId = FlinkRest.parseJobId(started.jobId());
             JobWatch watch = new JobWatch(flink, jobId, msg -> output.progress("%s", msg));

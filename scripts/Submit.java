@@ -9,10 +9,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.flink.core.execution.RecoveryClaimMode;
-import org.apache.flink.runtime.rest.messages.job.JobDetailsInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -70,6 +71,10 @@ public final class Submit implements Callable<Integer> {
     @Option(names = "--allow-non-restored-state", description = "With --from-savepoint: skip state no operator claims.")
     boolean allowNonRestoredState;
 
+    @Option(names = {"-D", "--config"}, paramLabel = "KEY=VALUE",
+            description = "Flink configuration for this job (e.g. -D restart-strategy.type=none); repeatable.")
+    Map<String, String> config = new LinkedHashMap<>();
+
     enum Wait { none, running, finished }
 
     @Option(names = "--wait", paramLabel = "UNTIL", defaultValue = "running",
@@ -95,15 +100,24 @@ public final class Submit implements Callable<Integer> {
         List<String> args = split.passed();
         Restore restore = fromSavepoint == null ? null
                 : new Restore(SavepointPath.directory(fromSavepoint).toString(), claimMode, allowNonRestoredState);
-        JobSpec spec = JobLauncher.spec(job, jar, entryClass, List.copyOf(args), parallelism, msg -> output.progress("%s", msg));
+        JobSpec jobSpec = JobLauncher.spec(job, jar, entryClass, List.copyOf(args), parallelism, Map.copyOf(config),
+                msg -> output.progress("%s", msg));
         try (FlinkRest flink = rest.connect()) {
-            JobRecord record = JobLauncher.launch(flink, spec, restore, msg -> output.progress("%s", msg));
+            JobRecord record = JobLauncher.launch(flink, jobSpec, restore, msg -> output.progress("%s", msg));
             output.progress("submitted job %s (%s)", record.jobId(), record.jobName());
             String state = "SUBMITTED";
             if (wait != Wait.none) {
-                JobDetailsInfo details = new JobWatch(flink, FlinkRest.parseJobId(record.jobId()), msg -> output.progress("%s", msg))
-                        .awaitRunning(timeout, wait == Wait.finished);
-                state = details.getJobStatus().name();
+                JobWatch watch = new JobWatch(flink, FlinkRest.parseJobId(record.jobId()), msg -> output.progress("%s", msg));
+                try {
+                    state = watch.awaitRunning(timeout, wait == Wait.finished).getJobStatus().name();
+                } catch (Failure f) {
+                    if (f.exitCode() == ExitCode.NO_SLOTS) {
+                        // a job parked for slots would grab them later, unasked; withdraw it
+                        watch.cancelAndWait(Duration.ofSeconds(30));
+                        output.progress("canceled job %s, which was waiting for slots", record.jobId());
+                    }
+                    throw f;
+                }
             }
             output.result(record.jobId(), new Submitted(record.jobId(), record.jobName(), record.job(), record.jar(), state,
                     record.restUrl(), parallelism, record.programArgs(), record.fromSavepoint(),

@@ -36,7 +36,7 @@ public final class JobCatalog {
         Map<String, String> jobs = new LinkedHashMap<>();
         try {
             JsonNode aliases = Output.JSON.readTree(checkout.resolve(Workspace.CATALOG).toFile()).path("aliases");
-            aliases.fields().forEachRemaining(e -> {
+            aliases.properties().forEach(e -> {
                 String ref = e.getValue().path("script-ref").asText("");
                 if (ref.startsWith("jobs/")) {
                     jobs.put(e.getKey(), ref);

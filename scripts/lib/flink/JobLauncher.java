@@ -21,17 +21,19 @@ public final class JobLauncher {
     private JobLauncher() {}
 
     /** What to run. {@code job} is the checkout's job name, or null when {@code jar} was given directly. */
-    public record JobSpec(String job, Path jar, String entryClass, List<String> programArgs, Integer parallelism) {}
+    public record JobSpec(String job, Path jar, String entryClass, List<String> programArgs, Integer parallelism,
+                          Map<String, String> config) {}
 
     /** Where to restore from; null for a fresh start. */
     public record Restore(String savepoint, RecoveryClaimMode claimMode, boolean allowNonRestoredState) {}
 
     /** The spec of a job by name (built by jbang when needed) or by jar path. */
     public static JobSpec spec(String job, Path jar, String entryClass, List<String> programArgs, Integer parallelism,
-                               Consumer<String> progress) {
+                               Map<String, String> config, Consumer<String> progress) {
         if (job != null) {
             JobCatalog.JobJar built = JobCatalog.resolve(job, progress);
-            return new JobSpec(built.name(), built.jar(), entryClass != null ? entryClass : built.mainClass(), programArgs, parallelism);
+            return new JobSpec(built.name(), built.jar(), entryClass != null ? entryClass : built.mainClass(), programArgs,
+                    parallelism, config);
         }
         if (jar == null) {
             throw Failure.of(ExitCode.USAGE, "name a job (word-count, sum-job) or pass --jar");
@@ -39,7 +41,7 @@ public final class JobLauncher {
         if (!Files.isRegularFile(jar)) {
             throw Failure.of(ExitCode.NOT_FOUND, "jar not found: %s", jar);
         }
-        return new JobSpec(null, jar.toAbsolutePath(), entryClass, programArgs, parallelism);
+        return new JobSpec(null, jar.toAbsolutePath(), entryClass, programArgs, parallelism, config);
     }
 
     public static JobRecord launch(FlinkRest rest, JobSpec spec, Restore restore, Consumer<String> progress) {
@@ -54,7 +56,7 @@ public final class JobLauncher {
             progress.accept("running " + what + (restore != null ? " from " + restore.savepoint() : ""));
             jobId = rest.runJar(jarId, new JarRunRequestBody(spec.entryClass(), spec.programArgs(), spec.parallelism(), null,
                     restore != null && restore.allowNonRestoredState(), restore != null ? restore.savepoint() : null,
-                    restore != null ? restore.claimMode() : null, Map.of()));
+                    restore != null ? restore.claimMode() : null, spec.config()));
         } catch (Failure f) {
             if (f.exitCode() == ExitCode.UNREACHABLE) {
                 throw f;
@@ -70,7 +72,7 @@ public final class JobLauncher {
         String name = rest.job(jobId).getName();
         JobRecord record = new JobRecord(jobId.toString(), rest.url().toString(), name, spec.job(),
                 spec.job() == null ? spec.jar().toString() : null, spec.entryClass(), spec.programArgs(), spec.parallelism(),
-                restore != null ? restore.savepoint() : null, Instant.now().toString());
+                spec.config(), restore != null ? restore.savepoint() : null, Instant.now().toString());
         record.save();
         return record;
     }

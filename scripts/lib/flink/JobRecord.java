@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import statelab.cli.Output;
 import statelab.cli.Workspace;
@@ -17,9 +18,11 @@ import statelab.cli.Workspace;
  *
  * @param job the checkout's job name (word-count, sum-job), or null for a jar given by path
  * @param jar the jar's path when no job name was given
+ * @param config job configuration given with {@code -D} (passed in Flink's jar-run request)
  */
 public record JobRecord(String jobId, String restUrl, String jobName, String job, String jar, String entryClass,
-                        List<String> programArgs, Integer parallelism, String fromSavepoint, String submittedAt) {
+                        List<String> programArgs, Integer parallelism, Map<String, String> config, String fromSavepoint,
+                        String submittedAt) {
     public static final String SIDECAR = "_statelab-job.json";
 
     private static Path recordFile(String jobId) {
