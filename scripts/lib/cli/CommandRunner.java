@@ -1,6 +1,7 @@
 //DEPS info.picocli:picocli:4.7.7
 package statelab.cli;
 
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
@@ -30,12 +31,20 @@ public final class CommandRunner {
 
     /** Runs {@code command} with its output going to the given writers (tests, one command calling another). */
     public static int execute(Object command, PrintWriter out, PrintWriter err, String... args) {
+        return execute(command, InputStream.nullInputStream(), out, err, args);
+    }
+
+    /** As {@link #execute(Object, PrintWriter, PrintWriter, String...)}, with {@code in} as the command's stdin. */
+    public static int execute(Object command, InputStream in, PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = commandLine(command);
         cl.setOut(out);
         cl.setErr(err);
+        InputStream previous = PipeInput.STDIN.get();
+        PipeInput.STDIN.set(in);
         try {
             return cl.execute(args);
         } finally {
+            PipeInput.STDIN.set(previous);
             out.flush();
             err.flush();
         }

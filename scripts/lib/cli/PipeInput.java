@@ -14,6 +14,9 @@ import java.util.Optional;
  * which the named field is taken. Stdin that is a terminal is never read, so a command run alone does not wait.
  */
 public final class PipeInput {
+    /** Stdin for commands run in-process (tests, a command calling another); the process's own otherwise. */
+    static final ThreadLocal<InputStream> STDIN = new ThreadLocal<>();
+
     private PipeInput() {}
 
     /**
@@ -22,6 +25,10 @@ public final class PipeInput {
      * @param jsonField the field to take when the line is a JSON object, e.g. {@code jobId} or {@code savepoint}
      */
     public static Optional<String> read(String jsonField) {
+        InputStream injected = STDIN.get();
+        if (injected != null) {
+            return read(injected, jsonField);
+        }
         if (Output.isTerminal(0)) {
             return Optional.empty();
         }

@@ -91,8 +91,12 @@ public final class LocalCluster {
         return logs().resolve(component + (stdout ? ".out" : ".log"));
     }
 
-    /** What was recorded when this instance was started: pids and ports. */
-    public record Instance(long jobManagerPid, long taskManagerPid, int restPort, int rpcPort, int slots, String startedAt) {
+    /**
+     * What was recorded when this instance was started: pids, each process's start time (a pid plus its start
+     * time names one process, even after the pid is reused), ports.
+     */
+    public record Instance(long jobManagerPid, String jobManagerStart, long taskManagerPid, String taskManagerStart,
+                           int restPort, int rpcPort, int slots, String startedAt) {
         public String restUrl() {
             return "http://127.0.0.1:" + restPort;
         }
@@ -104,19 +108,26 @@ public final class LocalCluster {
         }
         try {
             JsonNode n = Output.JSON.readTree(stateFile().toFile());
-            return Optional.of(new Instance(n.get("jobManagerPid").asLong(), n.get("taskManagerPid").asLong(),
-                    n.get("restPort").asInt(), n.get("rpcPort").asInt(), n.get("slots").asInt(), n.get("startedAt").asText()));
+            return Optional.of(Output.JSON.treeToValue(n, Instance.class));
         } catch (IOException | RuntimeException e) {
             throw Failure.of(ExitCode.FAILURE, "cannot read %s: %s (delete it if no cluster of this directory runs)",
                     stateFile(), e.getMessage());
         }
     }
 
-    /** The process if {@code pid} is alive and is one this instance started (its command line names our conf dir). */
-    public Optional<ProcessHandle> ours(long pid) {
+    /**
+     * The process if {@code pid} is alive and is the one this instance started: same pid and same start time
+     * (a pid reused by another process has a later one), and a command line naming this instance's conf dir.
+     */
+    public Optional<ProcessHandle> ours(long pid, String startedAt) {
         return ProcessHandle.of(pid)
                 .filter(ProcessHandle::isAlive)
-                .filter(p -> p.info().commandLine().map(c -> c.contains(confDir().toString())).orElse(false));
+                .filter(p -> startedAt == null || p.info().startInstant().map(t -> t.toString().equals(startedAt)).orElse(true))
+                .filter(p -> p.info().commandLine().map(c -> c.contains("--configDir " + confDir())).orElse(true));
+    }
+
+    private static String startOf(Process p) {
+        return p.toHandle().info().startInstant().map(Instant::toString).orElse(null);
     }
 
     /** Liveness of both recorded processes; empty when nothing was recorded. */
@@ -131,7 +142,8 @@ public final class LocalCluster {
     }
 
     public Optional<Liveness> liveness() {
-        return recorded().map(i -> new Liveness(i, ours(i.jobManagerPid()).isPresent(), ours(i.taskManagerPid()).isPresent()));
+        return recorded().map(i -> new Liveness(i, ours(i.jobManagerPid(), i.jobManagerStart()).isPresent(),
+                ours(i.taskManagerPid(), i.taskManagerStart()).isPresent()));
     }
 
     /** Fails with {@link ExitCode#CONFLICT} when something else listens on 127.0.0.1:{@code port}. */
@@ -241,8 +253,8 @@ public final class LocalCluster {
             throw e;
         }
         progress.accept("TaskManager started, pid " + taskManager.pid());
-        Instance instance = new Instance(jobManager.pid(), taskManager.pid(), restPort, rpcPort,
-                config.get(TaskManagerOptions.NUM_TASK_SLOTS), Instant.now().toString());
+        Instance instance = new Instance(jobManager.pid(), startOf(jobManager), taskManager.pid(), startOf(taskManager), restPort,
+                rpcPort, config.get(TaskManagerOptions.NUM_TASK_SLOTS), Instant.now().toString());
         Workspace.writeAtomically(stateFile(), Output.toJson(instance).getBytes(StandardCharsets.UTF_8));
         return instance;
     }
@@ -260,11 +272,13 @@ public final class LocalCluster {
         cmd.add("-Dlog.file=" + log(component, false));
         cmd.add("-Dlog4j.configuration=file:" + confDir().resolve("log4j.properties"));
         cmd.add("-Dlog4j.configurationFile=file:" + confDir().resolve("log4j.properties"));
-        cmd.add("-classpath");
-        cmd.add(System.getProperty("java.class.path"));
         cmd.add(mainClass);
         cmd.addAll(args);
-        return new ProcessBuilder(cmd)
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        // The classpath goes through the environment: on the command line its ~10 KB would push the main class
+        // and --configDir past what /proc/<pid>/cmdline shows (4 KiB), where ours() and `ps` look for them.
+        pb.environment().put("CLASSPATH", System.getProperty("java.class.path"));
+        return pb
                 .directory(dir.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(log(component, true).toFile())
@@ -289,11 +303,11 @@ public final class LocalCluster {
         if (instance.isEmpty()) {
             return stopped;
         }
-        for (long pid : List.of(instance.get().taskManagerPid(), instance.get().jobManagerPid())) {
-            Optional<ProcessHandle> p = ours(pid);
+        Instance i = instance.get();
+        for (Optional<ProcessHandle> p : List.of(ours(i.taskManagerPid(), i.taskManagerStart()), ours(i.jobManagerPid(), i.jobManagerStart()))) {
             if (p.isPresent()) {
                 terminate(p.get(), grace);
-                stopped.add(pid);
+                stopped.add(p.get().pid());
             }
         }
         try {
@@ -328,10 +342,10 @@ public final class LocalCluster {
         try (FlinkRest rest = FlinkRest.connect(instance.restUrl())) {
             String last = "REST API not answering yet";
             while (true) {
-                if (ours(instance.jobManagerPid()).isEmpty()) {
+                if (ours(instance.jobManagerPid(), instance.jobManagerStart()).isEmpty()) {
                     throw Failure.of(ExitCode.FAILURE, "the JobManager exited while starting; see %s", log("jobmanager", false));
                 }
-                if (ours(instance.taskManagerPid()).isEmpty()) {
+                if (ours(instance.taskManagerPid(), instance.taskManagerStart()).isEmpty()) {
                     throw Failure.of(ExitCode.FAILURE, "the TaskManager exited while starting; see %s", log("taskmanager", false));
                 }
                 try {

@@ -3,11 +3,13 @@ package statelab.savepoint;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.function.LongConsumer;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.CompressionType;
+import org.rocksdb.DirectSlice;
 import org.rocksdb.EnvOptions;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
@@ -20,8 +22,8 @@ import statelab.cli.Failure;
 
 /**
  * The seed's state manipulation, streaming: copies every entry of an SST, in order, into a new SST, replacing
- * the values of the last N entries (in key order). One entry at a time passes through two reused direct
- * buffers, so memory stays flat whatever the file size.
+ * the values of the last N entries (in key order). One entry at a time passes through reused buffers, so memory
+ * stays flat whatever the file size.
  *
  * <p>The new file is written the way Flink's RocksDB (frocksdbjni 8.10) reads it: the original's
  * {@code format_version} (read from its footer; rocksdbjni's own default is newer than 8.10 understands) and
@@ -93,10 +95,6 @@ public final class SstRewriter {
     public static Result rewrite(Path source, Path target, Plan plan, LongConsumer progress) {
         SstFile.Info info = plan.info();
         byte[] threshold = plan.firstChangedKey();
-        ByteBuffer key = ByteBuffer.allocateDirect(1 << 12);
-        ByteBuffer value = ByteBuffer.allocateDirect(1 << 12);
-        ByteBuffer replacement = ByteBuffer.allocateDirect(plan.changes().get(0).newValue().length);
-        replacement.put(plan.changes().get(0).newValue()).flip();
         long entries = 0;
         long changed = 0;
         boolean pastThreshold = false;
@@ -105,21 +103,25 @@ public final class SstRewriter {
              Options readerOptions = new Options();
              SstFileReader reader = new SstFileReader(readerOptions);
              ReadOptions read = new ReadOptions().setFillCache(false).setReadaheadSize(4 << 20);
-             SstFileWriter writer = new SstFileWriter(env, options)) {
+             SstFileWriter writer = new SstFileWriter(env, options);
+             EntryBuffer key = new EntryBuffer();
+             EntryBuffer value = new EntryBuffer();
+             EntryBuffer replacement = new EntryBuffer()) {
             reader.open(source.toString());
             writer.open(target.toString());
+            DirectSlice newValue = replacement.set(plan.changes().get(0).newValue());
             try (SstFileReaderIterator it = reader.newIterator(read)) {
                 for (it.seekToFirst(); it.isValid(); it.next()) {
-                    key = read(key, it::key);
-                    if (!pastThreshold && compare(key, threshold) >= 0) {
+                    key.read(it::key);
+                    if (!pastThreshold && key.compareTo(threshold) >= 0) {
                         pastThreshold = true;
                     }
                     if (pastThreshold) {
-                        writer.put(key, replacement.duplicate());
+                        writer.put(key.slice(), newValue);
                         changed++;
                     } else {
-                        value = read(value, it::value);
-                        writer.put(key, value);
+                        value.read(it::value);
+                        writer.put(key.slice(), value.slice());
                     }
                     if (++entries % PROGRESS_EVERY == 0) {
                         progress.accept(entries);
@@ -165,27 +167,60 @@ public final class SstRewriter {
         int read(ByteBuffer into);
     }
 
-    /** Reads the iterator's current key or value into {@code buf}, growing it when the entry does not fit. */
-    private static ByteBuffer read(ByteBuffer buf, Reader reader) {
-        buf.clear();
-        int length = reader.read(buf);
-        if (length > buf.capacity()) {
-            buf = ByteBuffer.allocateDirect(Integer.highestOneBit(length) << 1);
-            reader.read(buf);
-        }
-        return buf;
-    }
+    /**
+     * One key or value on its way from the iterator to the writer, in reused buffers. The iterator copies into a
+     * heap buffer and the writer reads a {@link DirectSlice} over a direct one whose native slice only changes
+     * length: passing direct ByteBuffers both ways instead costs rocksdbjni four JNI GetDirectBufferAddress/Capacity
+     * look-ups per entry, about 14% of the rewrite's CPU time (bench/swap-sst/README.md).
+     */
+    private static final class EntryBuffer implements AutoCloseable {
+        private ByteBuffer heap = ByteBuffer.allocate(1 << 12);
+        private ByteBuffer direct = ByteBuffer.allocateDirect(1 << 12);
+        private DirectSlice slice = new DirectSlice(direct, direct.capacity());
+        private int length;
 
-    /** Unsigned lexicographic comparison, RocksDB's BytewiseComparator, of a buffer's remaining bytes with an array. */
-    static int compare(ByteBuffer buf, byte[] other) {
-        int n = Math.min(buf.remaining(), other.length);
-        for (int i = 0; i < n; i++) {
-            int c = Byte.toUnsignedInt(buf.get(buf.position() + i)) - Byte.toUnsignedInt(other[i]);
-            if (c != 0) {
-                return c;
+        /** Reads the iterator's current key or value, growing the buffers when the entry does not fit. */
+        void read(Reader reader) {
+            heap.clear();
+            int n = reader.read(heap);
+            if (n > heap.capacity()) {
+                heap = ByteBuffer.allocate(Integer.highestOneBit(n) << 1);
+                reader.read(heap);
             }
+            copy(heap.array(), n);
         }
-        return Integer.compare(buf.remaining(), other.length);
-    }
 
+        /** Holds {@code bytes}; returns the slice for the writer. */
+        DirectSlice set(byte[] bytes) {
+            heap = ByteBuffer.wrap(bytes.clone());
+            copy(heap.array(), bytes.length);
+            return slice;
+        }
+
+        private void copy(byte[] bytes, int n) {
+            if (n > direct.capacity()) {
+                slice.close();
+                direct = ByteBuffer.allocateDirect(Math.max(n, Integer.highestOneBit(n) << 1));
+                slice = new DirectSlice(direct, direct.capacity());
+            }
+            direct.put(0, bytes, 0, n);
+            slice.setLength(n);
+            length = n;
+        }
+
+        /** The bytes for the writer; valid until the next read. Holding {@code direct} keeps the slice's memory alive. */
+        DirectSlice slice() {
+            return slice;
+        }
+
+        /** RocksDB's BytewiseComparator (unsigned lexicographic) of the held bytes with {@code other}. */
+        int compareTo(byte[] other) {
+            return Arrays.compareUnsigned(heap.array(), 0, length, other, 0, other.length);
+        }
+
+        @Override
+        public void close() {
+            slice.close();
+        }
+    }
 }

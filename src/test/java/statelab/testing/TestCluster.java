@@ -35,7 +35,7 @@ public final class TestCluster implements BeforeAllCallback {
     public void beforeAll(ExtensionContext context) {
         get();
         context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
-                .getOrComputeIfAbsent(TestCluster.class, k -> (ExtensionContext.Store.CloseableResource) TestCluster::stop);
+                .getOrComputeIfAbsent(TestCluster.class, k -> (AutoCloseable) TestCluster::stop);
     }
 
     public static synchronized Instance get() {

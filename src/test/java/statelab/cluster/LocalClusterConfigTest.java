@@ -1,0 +1,76 @@
+package statelab.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.configuration.JobManagerOptions;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.runtime.clusterframework.TaskExecutorProcessUtils;
+import org.apache.flink.runtime.jobmanager.JobManagerProcessUtils;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import statelab.testing.Checkout;
+
+/** config.yaml as Flink 2.3 reads it, and the per-instance overrides the local cluster applies to it. */
+class LocalClusterConfigTest {
+    static Configuration projectConfig() {
+        return GlobalConfiguration.loadConfiguration(Checkout.ROOT.toString());
+    }
+
+    @Test
+    void configYamlSaysWhatTheExperimentsNeed() {
+        Configuration c = projectConfig();
+        assertThat(c.get(StateBackendOptions.STATE_BACKEND)).isEqualTo("rocksdb");
+        assertThat(c.get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS)).isTrue();
+        assertThat(c.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY)).isNotBlank();
+        assertThat(c.get(CheckpointingOptions.SAVEPOINT_DIRECTORY)).isNotBlank();
+        assertThat(c.get(RestartStrategyOptions.RESTART_STRATEGY)).isEqualTo("fixed-delay");
+        assertThat(c.get(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS)).isBetween(1, 5);
+        assertThat(c.get(RestOptions.BIND_ADDRESS)).isEqualTo("127.0.0.1");
+        assertThat(c.get(JobManagerOptions.BIND_HOST)).isEqualTo("127.0.0.1");
+        assertThat(c.get(TaskManagerOptions.BIND_HOST)).isEqualTo("127.0.0.1");
+        assertThat(c.getString("env.java.opts.all", "")).contains("--add-opens=java.base/java.util=ALL-UNNAMED");
+    }
+
+    @Test
+    void memoryFitsASmallMachineAndFlinkCanDeriveTheProcessSpecs() {
+        Configuration c = projectConfig();
+        MemorySize jm = JobManagerProcessUtils.processSpecFromConfig(c).getTotalProcessMemorySize();
+        MemorySize tm = TaskExecutorProcessUtils.processSpecFromConfig(c).getTotalProcessMemorySize();
+        assertThat(jm.add(tm).getMebiBytes()).as("JM + TM process memory, MiB").isLessThanOrEqualTo(4096);
+    }
+
+    @Test
+    void instanceOverridesOnlyTheLocalDifferences(@TempDir Path dir) throws Exception {
+        LocalCluster cluster = new LocalCluster(dir);
+        Configuration written = cluster.writeConfiguration(Checkout.ROOT.resolve("config.yaml"), 18999, 43210, 3);
+        Configuration reread = GlobalConfiguration.loadConfiguration(cluster.confDir().toString());
+        Map<String, String> overrides = cluster.instanceOverrides(18999, 43210, 3);
+
+        assertThat(reread.toMap()).isEqualTo(written.toMap());
+        assertThat(reread.get(RestOptions.PORT)).isEqualTo(18999);
+        assertThat(reread.get(JobManagerOptions.PORT)).isEqualTo(43210);
+        assertThat(reread.get(TaskManagerOptions.NUM_TASK_SLOTS)).isEqualTo(3);
+        assertThat(reread.get(CheckpointingOptions.SAVEPOINT_DIRECTORY)).isEqualTo(dir.resolve("savepoints").toUri().toString());
+        assertThat(reread.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY)).isEqualTo(dir.resolve("checkpoints").toUri().toString());
+        assertThat(overrides.entrySet()).allSatisfy(e -> {
+            if (e.getKey().endsWith("address") || e.getKey().endsWith("host") || e.getKey().endsWith("bind-host")) {
+                assertThat(e.getValue()).as(e.getKey()).isEqualTo("127.0.0.1");
+            }
+        });
+        // everything config.yaml says and the overrides do not touch arrives unchanged
+        projectConfig().toMap().forEach((key, value) -> {
+            if (!overrides.containsKey(key)) {
+                assertThat(reread.toMap()).as("key %s", key).containsEntry(key, value);
+            }
+        });
+    }
+}
