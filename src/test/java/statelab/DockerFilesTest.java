@@ -160,22 +160,13 @@ class DockerFilesTest {
         assertThat(services()).as("services of docker-compose.yml").containsKeys(SERVICES.toArray(String[]::new));
         for (String name : SERVICES) {
             Map<String, Object> service = service(name);
-            Object build = service.get("build");
-            String context = build instanceof Map<?, ?> m ? String.valueOf(m.get("context")) : String.valueOf(build);
-            String dockerfile = build instanceof Map<?, ?> m && m.get("dockerfile") != null ? String.valueOf(m.get("dockerfile")) : "Dockerfile";
-            assertThat(Checkout.ROOT.resolve(context).normalize())
+            assertThat(Checkout.ROOT.resolve(buildContext(service)).normalize())
                     .as("%s's build context (the checkout, whose Dockerfile builds the image)", name)
                     .isEqualTo(Checkout.ROOT);
-            assertThat(dockerfile).as("%s's Dockerfile", name).isEqualTo("Dockerfile");
-            Object command = service.get("command");
-            assertThat(command instanceof List<?> l ? String.join(" ", l.stream().map(String::valueOf).toList()) : String.valueOf(command))
-                    .as("%s's command, the mode of the image's entrypoint", name)
-                    .isEqualTo(name);
+            assertThat(buildDockerfile(service)).as("%s's Dockerfile", name).isEqualTo("Dockerfile");
+            assertThat(command(service)).as("%s's command, the mode of the image's entrypoint", name).isEqualTo(name);
         }
-        Object dependsOn = service("taskmanager").get("depends_on");
-        assertThat(dependsOn instanceof Map<?, ?> m ? List.copyOf(m.keySet()) : (List<?>) dependsOn)
-                .as("services the taskmanager depends on")
-                .contains("jobmanager");
+        assertThat(dependsOn(service("taskmanager"))).as("services the taskmanager depends on").contains("jobmanager");
     }
 
     @Test
@@ -434,6 +425,28 @@ class DockerFilesTest {
     static Map<String, Object> topLevelVolumes() throws IOException {
         Object volumes = compose().get("volumes");
         return volumes == null ? Map.of() : asMap(volumes, "top-level volumes of docker-compose.yml");
+    }
+
+    static String buildContext(Map<String, Object> service) {
+        Object build = service.get("build");
+        return String.valueOf(build instanceof Map<?, ?> m ? m.get("context") : build);
+    }
+
+    static String buildDockerfile(Map<String, Object> service) {
+        Object build = service.get("build");
+        return build instanceof Map<?, ?> m && m.get("dockerfile") != null ? String.valueOf(m.get("dockerfile")) : "Dockerfile";
+    }
+
+    /** The command, in either of Compose's forms: a string or a list of words. */
+    static String command(Map<String, Object> service) {
+        Object command = service.get("command");
+        return command instanceof List<?> words ? String.join(" ", words.stream().map(String::valueOf).toList()) : String.valueOf(command);
+    }
+
+    /** The services this one depends on, in either of Compose's forms: a list of names or a map by name. */
+    static List<?> dependsOn(Map<String, Object> service) {
+        Object dependsOn = service.get("depends_on");
+        return dependsOn instanceof Map<?, ?> byName ? List.copyOf(byName.keySet()) : list(dependsOn);
     }
 
     /** Container path → source (host path or volume name), from the short or the long volume syntax. */
