@@ -241,11 +241,19 @@ public final class FlinkRest implements AutoCloseable {
 
     private Failure translate(Throwable cause, String what) {
         Optional<RestClientException> rest = ExceptionUtils.findThrowable(cause, RestClientException.class);
+        if (rest.isPresent() && String.valueOf(rest.get().getMessage()).contains("not valid JSON")) {
+            return new Failure(ExitCode.UNREACHABLE, "something answers at " + url + ", but it is not Flink's REST API (HTTP "
+                    + rest.get().getHttpResponseStatus().code() + ", not JSON); check --rest-url", rest.get());
+        }
         if (rest.isPresent()) {
             int status = rest.get().getHttpResponseStatus().code();
             String message = RootCause.of(rest.get().getMessage());
             if (status == 404) {
                 return new Failure(ExitCode.NOT_FOUND, "not found on " + url + ": " + message, rest.get());
+            }
+            if (status == 503) {
+                // a JobManager still electing its leader: up, but not ready yet
+                return new Failure(ExitCode.UNREACHABLE, "Flink's REST API at " + url + " is not ready yet: " + message, rest.get());
             }
             return new Failure(ExitCode.FAILURE, "Flink rejected " + what + " (HTTP " + status + "): " + message, rest.get());
         }

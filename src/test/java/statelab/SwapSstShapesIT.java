@@ -1,0 +1,215 @@
+package statelab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.SstFileReader;
+import org.rocksdb.SstFileReaderIterator;
+import statelab.cli.ExitCode;
+import statelab.savepoint.SavepointLayout;
+import statelab.savepoint.SavepointLayout.StateFile;
+import statelab.testing.Checkout;
+import statelab.testing.DirectoryFingerprint;
+import statelab.testing.InProcess;
+import statelab.testing.Proc;
+import statelab.testing.RestProbe;
+import statelab.testing.TestCluster;
+
+/**
+ * swap-sst on real native savepoints of several shapes: parallelism 1 and 2, 3- and 4-letter words, Integer
+ * and Long counts, state small enough to be inlined in _metadata (the OPTIONS file is then the largest file),
+ * and state spread over several SSTs. Each time: exactly the last N entries in key order change, nothing else
+ * in the savepoint does, and Flink's own RocksDB reads the new file.
+ */
+@ExtendWith(TestCluster.class)
+class SwapSstShapesIT {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final byte[] ZEROS = new byte[8];
+
+    @AfterEach
+    void freeTheSlots() {
+        RestProbe.cancelAll(TestCluster.get().restUrl());
+    }
+
+    record Entry(String key, String value) {}
+
+    @Test
+    void parallelismOneThreeLetterWordsIntegerCounts() throws Exception {
+        assertSwapChangesOnlyTheLastEntries(savepointOf(1, Duration.ZERO), 5, List.of());
+    }
+
+    @Test
+    void parallelismTwoEitherSubtask() throws Exception {
+        Path savepoint = savepointOf(2, Duration.ZERO);
+        assertThat(SavepointLayout.load(savepoint).files().stream().map(StateFile::subtask).distinct()).containsExactlyInAnyOrder(0, 1);
+        JsonNode first = assertSwapChangesOnlyTheLastEntries(savepoint, 5, List.of());
+        assertThat(first.get("subtask").asInt()).isZero();
+        JsonNode second = assertSwapChangesOnlyTheLastEntries(savepoint, 3, List.of("--subtask", "1"));
+        assertThat(second.get("subtask").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void fourLetterWordsLongCounts() throws Exception {
+        JsonNode r = assertSwapChangesOnlyTheLastEntries(savepointOf(1, Duration.ZERO, "--letters", "4", "--count-type", "long"), 5, List.of());
+        for (JsonNode c : r.get("changed")) {
+            assertThat(c.get("key").asText()).as("decoded 4-letter key").matches("[a-z]{4} \\(key group \\d+\\)");
+            assertThat(c.get("oldHex").asText()).as("8-byte Long count").hasSize(16);
+            assertThat(Long.parseLong(c.get("oldValue").asText())).isPositive();
+            assertThat(c.get("newValue").asText()).isEqualTo("0");
+        }
+    }
+
+    @Test
+    void smallStateInlinedInMetadataWhereTheLargestFileIsOptions() throws Exception {
+        Path savepoint = savepointOf(1, Duration.ZERO, "--words", "60");
+        SavepointLayout layout = SavepointLayout.load(savepoint);
+        assertThat(layout.files()).filteredOn(f -> f.kind() == SavepointLayout.Kind.SST).isNotEmpty().allMatch(StateFile::inline);
+
+        Map<String, String> before = DirectoryFingerprint.of(savepoint);
+        InProcess.Result seedRule = InProcess.run(new SwapSst(), savepoint.toString(), "--largest");
+        assertThat(seedRule.exit()).as("%s", seedRule).isEqualTo(ExitCode.BAD_STATE.code);
+        assertThat(seedRule.errLines()).singleElement().asString().contains("OPTIONS").contains("not an SST");
+        assertThat(DirectoryFingerprint.of(savepoint)).isEqualTo(before);
+
+        JsonNode r = assertSwapChangesOnlyTheLastEntries(savepoint, 5, List.of());
+        assertThat(r.get("inline").asBoolean()).isTrue();
+    }
+
+    @Test
+    void stateSpreadOverSeveralSstsTheNewestIsChosen() throws Exception {
+        // 9,000 words at 3,000 a second span several 1 s checkpoints; each flushes an SST
+        Path savepoint = savepointOf(1, Duration.ofSeconds(5), "--rate", "3000", "--words", "9000");
+        List<StateFile> ssts = SavepointLayout.load(savepoint).files().stream()
+                .filter(f -> f.kind() == SavepointLayout.Kind.SST).toList();
+        assertThat(ssts).hasSizeGreaterThanOrEqualTo(2);
+        long newest = ssts.stream().mapToLong(StateFile::fileNumber).max().orElseThrow();
+        JsonNode r = assertSwapChangesOnlyTheLastEntries(savepoint, 5, List.of());
+        assertThat(r.get("rocksdbName").asText()).isEqualTo(String.format("%06d.sst", newest));
+    }
+
+    /** A native savepoint of a running word count with the given parallelism and job arguments. */
+    static Path savepointOf(int parallelism, Duration settle, String... jobArgs) throws Exception {
+        TestCluster.Instance c = TestCluster.get();
+        List<String> args = new ArrayList<>(List.of("word-count", "-p", Integer.toString(parallelism), "--rest-url", c.restUrl(), "--",
+                "--keep-running"));
+        args.addAll(List.of(jobArgs));
+        InProcess.Result submitted = InProcess.run(new Submit(), args.toArray(String[]::new));
+        assertThat(submitted.exit()).as("%s", submitted).isZero();
+        Thread.sleep(settle.toMillis());
+        InProcess.Result sp = InProcess.run(new Savepoint(), submitted.out().strip(), "--rest-url", c.restUrl());
+        assertThat(sp.exit()).as("%s", sp).isZero();
+        return Path.of(sp.out().strip());
+    }
+
+    /**
+     * Runs swap-sst on {@code savepoint}, then checks: the target SST (file or inlined) holds the same keys in the
+     * same order, the last {@code n} values are the new bytes and all others unchanged; every other state file
+     * is byte-identical; Flink's RocksDB reads the new SST and verifies its checksums.
+     */
+    static JsonNode assertSwapChangesOnlyTheLastEntries(Path savepoint, int n, List<String> options) throws Exception {
+        Path before = Files.createTempDirectory(Checkout.TARGET, "savepoint-before-");
+        copyTree(savepoint, before);
+        List<String> args = new ArrayList<>(List.of(savepoint.toString(), "--last", Integer.toString(n), "--json"));
+        args.addAll(options);
+        InProcess.Result r = InProcess.run(new SwapSst(), args.toArray(String[]::new));
+        assertThat(r.exit()).as("%s", r).isZero();
+        JsonNode result = JSON.readTree(r.out());
+        assertThat(result.get("changed")).hasSize(n);
+        String rocksdbName = result.get("rocksdbName").asText();
+        int subtask = result.get("subtask").asInt();
+
+        StateFile oldFile = find(SavepointLayout.load(before), rocksdbName, subtask);
+        StateFile newFile = find(SavepointLayout.load(savepoint), rocksdbName, subtask);
+        Path oldSst = materialize(oldFile, "old");
+        Path newSst = materialize(newFile, "new");
+        List<Entry> oldEntries = read(oldSst);
+        List<Entry> newEntries = read(newSst);
+        assertThat(newEntries).hasSameSizeAs(oldEntries);
+        String zeros = HexFormat.of().formatHex(ZEROS);
+        for (int i = 0; i < oldEntries.size(); i++) {
+            assertThat(newEntries.get(i).key()).as("key %d", i).isEqualTo(oldEntries.get(i).key());
+            String expected = i >= oldEntries.size() - n ? zeros : oldEntries.get(i).value();
+            assertThat(newEntries.get(i).value()).as("value %d of %d", i, oldEntries.size()).isEqualTo(expected);
+        }
+        for (int i = 0; i < n; i++) {
+            assertThat(result.get("changed").get(i).get("keyHex").asText()).isEqualTo(oldEntries.get(oldEntries.size() - n + i).key());
+        }
+
+        // nothing else changed: other files byte-identical, other inlined files' bytes identical
+        Map<String, String> fpBefore = DirectoryFingerprint.of(before);
+        Map<String, String> fpAfter = DirectoryFingerprint.of(savepoint);
+        String changedFile = newFile.inline() ? SavepointLayout.METADATA : newFile.fileName();
+        fpBefore.keySet().stream().filter(f -> !f.equals(changedFile) && !f.startsWith("_statelab"))
+                .forEach(f -> assertThat(fpAfter.get(f)).as("%s unchanged", f).isEqualTo(fpBefore.get(f)));
+        SavepointLayout after = SavepointLayout.load(savepoint);
+        for (StateFile f : SavepointLayout.load(before).files()) {
+            if (f.inline() && !(f.rocksdbName().equals(rocksdbName) && f.subtask() == subtask)) {
+                assertThat(find(after, f.rocksdbName(), f.subtask()).inlineBytes()).as("inlined %s", f.describe()).isEqualTo(f.inlineBytes());
+            }
+        }
+
+        // Flink's own RocksDB (frocksdbjni 8.10) reads every entry of the new file and its checksums hold
+        Proc.Result flink = Checkout.jbang(Map.of(), "src/test/jbang/ReadSstWithFlinkRocksDB.java", newSst.toString(), Integer.toString(n));
+        assertThat(flink.exit()).as("%s", flink).isZero();
+        JsonNode read = JSON.readTree(flink.out());
+        assertThat(read.get("entries").asLong()).isEqualTo(oldEntries.size());
+        assertThat(read.get("last")).hasSize(n).allSatisfy(e -> assertThat(e.get("value").asText()).isEqualTo(zeros));
+        return result;
+    }
+
+    static StateFile find(SavepointLayout layout, String rocksdbName, int subtask) {
+        return layout.files().stream().filter(f -> f.rocksdbName().equals(rocksdbName) && f.subtask() == subtask).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + rocksdbName + " of subtask " + subtask + " in " + layout.dir()));
+    }
+
+    /** The SST as a file: itself, or its inlined bytes written out. */
+    static Path materialize(StateFile f, String tag) throws Exception {
+        if (!f.inline()) {
+            return f.path();
+        }
+        Path p = Files.createTempFile(Checkout.TARGET, tag + "-", ".sst");
+        Files.write(p, f.inlineBytes());
+        return p;
+    }
+
+    static List<Entry> read(Path sst) throws Exception {
+        HexFormat hex = HexFormat.of();
+        List<Entry> entries = new ArrayList<>();
+        try (Options o = new Options(); SstFileReader r = new SstFileReader(o); ReadOptions ro = new ReadOptions()) {
+            r.open(sst.toString());
+            try (SstFileReaderIterator it = r.newIterator(ro)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    entries.add(new Entry(hex.formatHex(it.key()), hex.formatHex(it.value())));
+                }
+                it.status();
+            }
+        }
+        return entries;
+    }
+
+    static void copyTree(Path from, Path to) throws Exception {
+        try (var files = Files.walk(from)) {
+            for (Path p : files.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+    }
+}
