@@ -444,9 +444,9 @@ class DockerFilesTest {
     }
 
     /** The services this one depends on, in either of Compose's forms: a list of names or a map by name. */
-    static List<?> dependsOn(Map<String, Object> service) {
+    static List<String> dependsOn(Map<String, Object> service) {
         Object dependsOn = service.get("depends_on");
-        return dependsOn instanceof Map<?, ?> byName ? List.copyOf(byName.keySet()) : list(dependsOn);
+        return (dependsOn instanceof Map<?, ?> byName ? byName.keySet().stream() : list(dependsOn).stream()).map(String::valueOf).toList();
     }
 
     /** Container path → source (host path or volume name), from the short or the long volume syntax. */
