@@ -1,0 +1,47 @@
+package statelab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import statelab.testing.Checkout;
+import statelab.testing.Proc;
+
+/**
+ * Every alias of jbang-catalog.json builds as the single file it is, with jbang, through the checkout's ./jbang
+ * launcher (so its //DEPS and //SOURCES are complete), and every command alias answers --help that way.
+ */
+class CatalogBuildIT {
+    static Stream<String> aliases() throws Exception {
+        JsonNode catalog = new ObjectMapper().readTree(Checkout.ROOT.resolve("jbang-catalog.json").toFile());
+        List<String> names = new ArrayList<>();
+        catalog.get("aliases").fieldNames().forEachRemaining(names::add);
+        assertThat(names).contains("cluster", "submit", "savepoint", "swap-sst", "resume", "word-count", "sum-job");
+        return names.stream();
+    }
+
+    @ParameterizedTest(name = "jbang build {0}")
+    @MethodSource("aliases")
+    void builds(String alias) {
+        Proc.Result r = Checkout.jbang(Map.of(), "build", alias);
+        assertThat(r.exit()).as("%s", r).isZero();
+    }
+
+    @ParameterizedTest(name = "jbang {0} --help")
+    @MethodSource("aliases")
+    void commandsAnswerHelp(String alias) throws Exception {
+        JsonNode entry = new ObjectMapper().readTree(Checkout.ROOT.resolve("jbang-catalog.json").toFile()).at("/aliases/" + alias);
+        if (entry.get("script-ref").asText().startsWith("jobs/")) {
+            return; // a job's main runs the job; building it is its check
+        }
+        Proc.Result r = Checkout.jbang(Map.of(), alias, "--help");
+        assertThat(r.exit()).as("%s", r).isZero();
+        assertThat(r.out()).startsWith("Usage: " + alias).contains("Exit codes:");
+    }
+}
