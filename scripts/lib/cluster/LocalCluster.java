@@ -276,7 +276,7 @@ public final class LocalCluster {
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         // The classpath goes through the environment: on the command line its ~10 KB would push the main class
-        // and --configDir past what /proc/<pid>/cmdline shows (4 KiB), where ours() and `ps` look for them.
+        // and --configDir past the 4,096 characters ProcessHandle.info().commandLine() returns, where ours() looks.
         pb.environment().put("CLASSPATH", System.getProperty("java.class.path"));
         return pb
                 .directory(dir.toFile())
