@@ -57,8 +57,23 @@ public final class SumJob {
     /** Name of the keyed state, which is also the RocksDB column family its SST files belong to. */
     public static final String STATE_NAME = "sum";
 
+    static final String USAGE = """
+            StateLab running sum: N zeros and a final value keyed by one constant, the sum in keyed state,
+            written exactly-once by FileSink; with the defaults the last line is 1000.
+              --output DIR              output directory (default output/sum-job)
+              --records N               zeros before the final value (default 20000)
+              --initial V               the sum's start (default 10)
+              --final V                 the last value (default 990)
+              --delay-ms MS             sleep per record (default 0)
+              --checkpoint-interval MS  EXACTLY_ONCE checkpoints (default 1000)
+            """;
+
     public static void main(String[] args) throws Exception {
         ParameterTool params = ParameterTool.fromArgs(args);
+        if (params.has("help")) {
+            System.out.print(USAGE);
+            return;
+        }
         String output = params.get("output", "output/sum-job");
         long records = params.getLong("records", 20_000);
         long initial = params.getLong("initial", 10);

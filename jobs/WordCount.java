@@ -65,8 +65,24 @@ public final class WordCount {
     /** Name of the keyed state, which is also the RocksDB column family its SST files belong to. */
     public static final String STATE_NAME = "count";
 
+    static final String USAGE = """
+            StateLab word count: counts words drawn from aaa..zzz in keyed RocksDB state, prints (word,count).
+              --words N                 how many words (default 20000)
+              --letters L               letters per word, 1..6 (default 3)
+              --seed S                  the draw's seed (default 42)
+              --count-type int|long     the state's value type (default int)
+              --rate R                  words per second, 0 = unthrottled (default 0)
+              --keep-running            stay RUNNING after the last word, for a savepoint
+              --replay                  after a restore, draw the same words again
+              --checkpoint-interval MS  AT_LEAST_ONCE checkpoints (default 1000)
+            """;
+
     public static void main(String[] args) throws Exception {
         ParameterTool params = ParameterTool.fromArgs(args);
+        if (params.has("help")) {
+            System.out.print(USAGE);
+            return;
+        }
         long words = params.getLong("words", 20_000);
         int letters = params.getInt("letters", 3);
         long seed = params.getLong("seed", 42);
