@@ -118,7 +118,7 @@ public final class SwapSst implements Callable<Integer> {
 
     private int swapInSavepoint(Path dir, byte[] value, Instant start) throws IOException {
         SavepointLayout layout = SavepointLayout.load(dir);
-        StateFile target = largest ? layout.largestFile() : layout.target(operator, subtask, file);
+        StateFile target = largest ? layout.largestFile() : choose(layout.targets(operator, subtask, file));
         output.progress("target: %s, %d bytes", target.describe(), target.size());
         Swapped result;
         if (target.inline()) {
@@ -134,6 +134,37 @@ public final class SwapSst implements Callable<Integer> {
         }
         output.result(dryRun ? describe(result) : dir.toString(), result);
         return ExitCode.OK.code;
+    }
+
+    /**
+     * The first candidate holding at least --last entries: a savepoint taken right after a flush can have a newest
+     * SST with a single entry. When none has enough, the first, so that the rewrite says why it cannot.
+     */
+    private StateFile choose(List<StateFile> candidates) throws IOException {
+        if (candidates.size() == 1) {
+            return candidates.get(0);
+        }
+        for (StateFile candidate : candidates) {
+            long entries = entries(candidate);
+            if (entries >= last) {
+                return candidate;
+            }
+            output.progress("%s holds %d entries, fewer than %d: taking an older SST", candidate.describe(), entries, last);
+        }
+        return candidates.get(0);
+    }
+
+    private static long entries(StateFile f) throws IOException {
+        if (!f.inline()) {
+            return SstFile.inspect(f.path()).entries();
+        }
+        Path tmp = Files.createTempFile("statelab-sst-", ".sst");
+        try {
+            Files.write(tmp, f.inlineBytes());
+            return SstFile.inspect(tmp).entries();
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
     /** Rewrites an SST that is a file: a new file beside it, then an atomic rename over it. */

@@ -159,11 +159,12 @@ public final class SavepointLayout {
     }
 
     /**
-     * The SST to rewrite. {@code file} names one (RocksDB name or savepoint file name); otherwise the newest SST
-     * (highest RocksDB file number: the last flush, the most recent updates) of the chosen subtask (default:
-     * the lowest that has one) of the chosen operator (uid, name or id; default: the one with the most SST bytes).
+     * The SSTs swap-sst may rewrite, best first. {@code file} names exactly one (RocksDB name or savepoint file
+     * name). Otherwise: the SSTs of the chosen subtask (default: the lowest that has one) of the chosen operator
+     * (uid, name or id; default: the one with the most SST bytes), newest first: the highest RocksDB file number
+     * is the last flush, with the most recent updates.
      */
-    public StateFile target(String operator, Integer subtask, String file) {
+    public List<StateFile> targets(String operator, Integer subtask, String file) {
         if (format().orElse(SavepointFormatType.NATIVE) == SavepointFormatType.CANONICAL) {
             throw Failure.of(ExitCode.BAD_STATE, "%s is a canonical savepoint: its keyed state is in Flink's own format, "
                     + "not RocksDB SST files; take a native one (savepoint --format native)", dir);
@@ -173,9 +174,9 @@ public final class SavepointLayout {
             throw Failure.of(ExitCode.BAD_STATE, "%s holds no RocksDB SST files (no keyed state in RocksDB's native format)", dir);
         }
         if (file != null) {
-            return ssts.stream().filter(f -> file.equals(f.rocksdbName()) || file.equals(f.fileName())).findFirst()
+            return List.of(ssts.stream().filter(f -> file.equals(f.rocksdbName()) || file.equals(f.fileName())).findFirst()
                     .orElseThrow(() -> Failure.of(ExitCode.NOT_FOUND, "no SST '%s' in %s; its SSTs: %s", file, dir,
-                            ssts.stream().map(StateFile::describe).collect(Collectors.joining("; "))));
+                            ssts.stream().map(StateFile::describe).collect(Collectors.joining("; ")))));
         }
         String op = operator;
         if (op == null) {
@@ -190,8 +191,12 @@ public final class SavepointLayout {
                     String.join(", ", sstBytesByOperator().keySet()));
         }
         int sub = subtask != null ? subtask : ofOperator.stream().mapToInt(StateFile::subtask).min().orElseThrow();
-        return ofOperator.stream().filter(f -> f.subtask() == sub).max(Comparator.comparingLong(StateFile::fileNumber))
-                .orElseThrow(() -> Failure.of(ExitCode.NOT_FOUND, "subtask %d of %s has no SST in %s", sub, chosen, dir));
+        List<StateFile> newestFirst = ofOperator.stream().filter(f -> f.subtask() == sub)
+                .sorted(Comparator.comparingLong(StateFile::fileNumber).reversed()).toList();
+        if (newestFirst.isEmpty()) {
+            throw Failure.of(ExitCode.NOT_FOUND, "subtask %d of %s has no SST in %s", sub, chosen, dir);
+        }
+        return newestFirst;
     }
 
     /**

@@ -97,7 +97,7 @@ class BadInputIT {
     void aTruncatedSstIsRefusedAndLeftAsItWas() throws Exception {
         Path copy = Files.createTempDirectory(Checkout.TARGET, "truncated-");
         SwapSstShapesIT.copyTree(savepoint, copy);
-        StateFile target = SavepointLayout.load(copy).target(null, null, null);
+        StateFile target = SavepointLayout.load(copy).targets(null, null, null).get(0);
         try (FileChannel ch = FileChannel.open(target.path(), StandardOpenOption.WRITE)) {
             ch.truncate(target.size() / 2);
         }

@@ -89,15 +89,47 @@ class SwapSstShapesIT {
     }
 
     @Test
-    void stateSpreadOverSeveralSstsTheNewestIsChosen() throws Exception {
-        // 9,000 words at 3,000 a second span several 1 s checkpoints; each flushes an SST
-        Path savepoint = savepointOf(1, Duration.ofSeconds(5), "--rate", "3000", "--words", "9000");
-        List<StateFile> ssts = SavepointLayout.load(savepoint).files().stream()
-                .filter(f -> f.kind() == SavepointLayout.Kind.SST).toList();
-        assertThat(ssts).hasSizeGreaterThanOrEqualTo(2);
-        long newest = ssts.stream().mapToLong(StateFile::fileNumber).max().orElseThrow();
+    void stateSpreadOverSeveralSstsTheNewestWithEnoughEntriesIsChosen() throws Exception {
+        // 2,000 words a second for 20 s, savepoint after about two 1 s checkpoints: each checkpoint flushes an SST,
+        // and there are fewer than the 4 level-0 files at which RocksDB would compact them into one
+        Path savepoint = savepointOf(1, Duration.ofMillis(2500), "--rate", "2000", "--words", "40000");
+        Path copy = Files.createTempDirectory(Checkout.TARGET, "several-ssts-");
+        copyTree(savepoint, copy);
+        List<StateFile> newestFirst = SavepointLayout.load(savepoint).files().stream()
+                .filter(f -> f.kind() == SavepointLayout.Kind.SST)
+                .sorted(java.util.Comparator.comparingLong(StateFile::fileNumber).reversed()).toList();
+        assertThat(newestFirst).hasSizeGreaterThanOrEqualTo(2);
+        List<Integer> entries = new ArrayList<>();
+        for (StateFile f : newestFirst) {
+            entries.add(read(materialize(f, "count")).size());
+        }
+
         JsonNode r = assertSwapChangesOnlyTheLastEntries(savepoint, 5, List.of());
-        assertThat(r.get("rocksdbName").asText()).isEqualTo(String.format("%06d.sst", newest));
+        assertThat(r.get("rocksdbName").asText()).isEqualTo(newestFirst.get(firstWithAtLeast(entries, 5)).rocksdbName());
+
+        // asking for more entries than the newest SST holds takes the newest one that has them, or, when none
+        // has, says so about the newest and changes nothing
+        int more = entries.get(0) + 1;
+        int older = firstWithAtLeast(entries, more);
+        if (older > 0) {
+            JsonNode o = assertSwapChangesOnlyTheLastEntries(copy, more, List.of());
+            assertThat(o.get("rocksdbName").asText()).isEqualTo(newestFirst.get(older).rocksdbName());
+        } else {
+            Map<String, String> before = DirectoryFingerprint.of(copy);
+            InProcess.Result tooMany = InProcess.run(new SwapSst(), copy.toString(), "--last", Integer.toString(more));
+            assertThat(tooMany.exit()).as("%s", tooMany).isEqualTo(ExitCode.USAGE.code);
+            assertThat(tooMany.errLines()).singleElement().asString().contains("holds only " + entries.get(0));
+            assertThat(DirectoryFingerprint.of(copy)).isEqualTo(before);
+        }
+    }
+
+    private static int firstWithAtLeast(List<Integer> entries, int n) {
+        for (int i = 0; i < entries.size(); i++) {
+            if (entries.get(i) >= n) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** A native savepoint of a running word count with the given parallelism and job arguments. */
