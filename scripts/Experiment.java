@@ -34,8 +34,9 @@ import statelab.flink.RestOption;
 
 /**
  * {@code experiment [JOB] [-- JOB_ARGS]}: the seed's whole experiment in one command, run by the same command
- * classes a pipeline runs: submit the job (word count by default) and wait until it runs, take a native
- * savepoint, rewrite the last N values of its newest SST, resume the job from it, and print the verdict.
+ * classes a pipeline runs: submit the job (word count by default) and wait until it runs and has completed a
+ * checkpoint, take a native savepoint, rewrite the last N values of its newest SST, resume the job from it, and
+ * print the verdict.
  * {@code --control} skips the rewrite, for the untampered baseline. Each step is reported on stderr; stdout
  * carries the verdict line (or, with --json, the whole record). The exit code is resume's.
  */
@@ -96,6 +97,11 @@ public final class Experiment implements Callable<Integer> {
         record.put("submit", submitted);
         String jobId = submitted.get("jobId").asText();
 
+        // a savepoint at the first instant of RUNNING holds next to nothing; after a checkpoint the job has counted
+        try (var flink = rest.connect()) {
+            new statelab.flink.JobWatch(flink, statelab.flink.FlinkRest.parseJobId(jobId), msg -> output.progress("%s", msg))
+                    .awaitCompletedCheckpoint(timeout);
+        }
         JsonNode savepoint = step("savepoint", new Savepoint(), List.of(jobId, "--timeout", timeout.toSeconds() + "s"));
         record.put("savepoint", savepoint);
         String path = savepoint.get("savepoint").asText();

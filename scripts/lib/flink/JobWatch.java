@@ -160,6 +160,26 @@ public final class JobWatch {
                 restored == null ? null : restored.getId(), after, elapsed, reason);
     }
 
+    /** Waits until the job has completed a checkpoint; returns its id. */
+    public long awaitCompletedCheckpoint(Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (true) {
+            CompletedCheckpointStatistics completed = rest.checkpoints(jobId).getLatestCheckpoints().getCompletedCheckpointStatistics();
+            if (completed != null) {
+                progress.accept("job " + jobId + " completed checkpoint " + completed.getId());
+                return completed.getId();
+            }
+            Optional<Failures> failed = failures();
+            if (failed.isPresent()) {
+                throw Failure.of(ExitCode.JOB_FAILED, "job %s failed: %s", jobId, failed.get().rootCause());
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw Failure.of(ExitCode.TIMEOUT, "job %s completed no checkpoint within %ds", jobId, timeout.toSeconds());
+            }
+            Durations.sleep(POLL);
+        }
+    }
+
     /** Cancels the job and waits (up to {@code timeout}) until it reached a terminal state. */
     public void cancelAndWait(Duration timeout) {
         JobStatus status = rest.job(jobId).getJobStatus();
