@@ -67,6 +67,7 @@ public final class JobWatch {
                 seen = status;
             }
             Optional<Failures> failed = failures();
+            failed.ifPresent(this::refuseSlotShortage);
             if (failed.isPresent() || status == JobStatus.FAILED || status == JobStatus.FAILING) {
                 throw Failure.of(ExitCode.JOB_FAILED, "job %s failed (%s): %s", jobId, status,
                         failed.map(Failures::rootCause).orElse("no exception recorded"));
@@ -120,6 +121,7 @@ public final class JobWatch {
             }
             long elapsed = Duration.between(start, Instant.now()).toMillis();
             Optional<Failures> failed = failures();
+            failed.ifPresent(this::refuseSlotShortage);
             if (failed.isPresent() || status == JobStatus.FAILED || status == JobStatus.FAILING
                     || status == JobStatus.RESTARTING || status == JobStatus.CANCELED || status == JobStatus.CANCELLING) {
                 CheckpointingStatistics cps = rest.checkpoints(jobId);
@@ -195,6 +197,19 @@ public final class JobWatch {
             Durations.sleep(POLL);
         }
         progress.accept("job " + jobId + " canceled");
+    }
+
+    /**
+     * A job Flink failed because it got no slots did not fail to restore or to run: that is a slot shortage, and
+     * it is reported as one ({@link ExitCode#NO_SLOTS}), whether Flink gave up before our own grace period or not.
+     */
+    private void refuseSlotShortage(Failures failed) {
+        if (failed.rootCause().contains("NoResourceAvailableException")) {
+            var overview = rest.overview();
+            throw Failure.of(ExitCode.NO_SLOTS, "job %s got no task slots, the cluster has %d free of %d "
+                            + "(cancel the job holding them, or start the cluster with more --slots): %s",
+                    jobId, overview.getNumSlotsAvailable(), overview.getNumSlotsTotal(), failed.rootCause());
+        }
     }
 
     private void checkSlots(JobDetailsInfo job) {
