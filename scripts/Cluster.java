@@ -3,6 +3,7 @@
 //SOURCES lib/cli/*.java
 //SOURCES lib/flink/*.java
 //SOURCES lib/cluster/*.java
+//JAVA_OPTIONS -XX:TieredStopAtLevel=1
 //DESCRIPTION Start, stop and inspect a real local Flink 2.3 standalone cluster (JobManager + TaskManager JVMs).
 package statelab;
 

@@ -4,6 +4,7 @@
 //SOURCES lib/flink/*.java
 //SOURCES lib/savepoint/*.java
 //SOURCES Submit.java Savepoint.java SwapSst.java Resume.java
+//JAVA_OPTIONS -XX:TieredStopAtLevel=1
 //DESCRIPTION The whole tamper experiment on the local cluster: submit, savepoint, swap-sst, resume, verdict.
 package statelab;
 

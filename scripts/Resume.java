@@ -2,6 +2,7 @@
 //JAVA 17+
 //SOURCES lib/cli/*.java
 //SOURCES lib/flink/*.java
+//JAVA_OPTIONS -XX:TieredStopAtLevel=1
 //DESCRIPTION Resume a job from a savepoint and print a verdict: RESTORED, RESTORE_FAILED or TIMEOUT.
 package statelab;
 

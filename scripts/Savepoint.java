@@ -2,6 +2,7 @@
 //JAVA 17+
 //SOURCES lib/cli/*.java
 //SOURCES lib/flink/*.java
+//JAVA_OPTIONS -XX:TieredStopAtLevel=1
 //DESCRIPTION Take a savepoint (native by default) of a job; print its path.
 package statelab;
 

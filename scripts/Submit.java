@@ -2,6 +2,7 @@
 //JAVA 17+
 //SOURCES lib/cli/*.java
 //SOURCES lib/flink/*.java
+//JAVA_OPTIONS -XX:TieredStopAtLevel=1
 //DESCRIPTION Submit a job (word-count, sum-job or any jar) over REST; wait until it runs; print its id.
 package statelab;
 

@@ -1,4 +1,5 @@
 //DEPS info.picocli:picocli:4.7.7
+//JAVA_OPTIONS -Xlog:disable -Xlog:all=warning,cds*=off:stderr -XX:+UseSerialGC
 package statelab.cli;
 
 import java.io.InputStream;
@@ -15,6 +16,11 @@ import picocli.CommandLine.ParseResult;
  * the shared converters, lists the exit-code table in every {@code --help}, turns a {@link Failure} into
  * {@code error: <message>} and its exit code, and prints a stack trace only with {@code --verbose}.
  * {@link #main} is the only place in the toolkit that calls {@code System.exit}.
+ *
+ * <p>Every command's JVM (the //JAVA_OPTIONS above travel with this file) sends the JVM's own warnings, such as
+ * class-data-sharing notes (those silenced: the archive is only a start-up cache), to stderr instead of stdout,
+ * which is data; and uses the serial collector, which
+ * suits short runs with small heaps.
  */
 public final class CommandRunner {
     private CommandRunner() {}

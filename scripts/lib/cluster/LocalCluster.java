@@ -116,14 +116,16 @@ public final class LocalCluster {
     }
 
     /**
-     * The process if {@code pid} is alive and is the one this instance started: same pid and same start time
-     * (a pid reused by another process has a later one), and a command line naming this instance's conf dir.
+     * The process if {@code pid} is alive and is the one this instance started. A pid and its start time name one
+     * process (a reused pid has a later start), so when the start time was recorded it decides; for a record
+     * without one, the command line must name this instance's conf dir.
      */
     public Optional<ProcessHandle> ours(long pid, String startedAt) {
         return ProcessHandle.of(pid)
                 .filter(ProcessHandle::isAlive)
-                .filter(p -> startedAt == null || p.info().startInstant().map(t -> t.toString().equals(startedAt)).orElse(true))
-                .filter(p -> p.info().commandLine().map(c -> c.contains("--configDir " + confDir())).orElse(true));
+                .filter(p -> startedAt != null
+                        ? p.info().startInstant().map(t -> t.toString().equals(startedAt)).orElse(false)
+                        : p.info().commandLine().map(c -> c.contains("--configDir " + confDir())).orElse(false));
     }
 
     private static String startOf(Process p) {

@@ -9,8 +9,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import statelab.cli.ExitCode;
@@ -64,12 +64,44 @@ public final class JobCatalog {
         return s.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "");
     }
 
-    /** The thin jar of job {@code name}, built by jbang when it is not built yet. */
+    /**
+     * The thin jar of job {@code name}. Kept in {@code $STATELAB_HOME/jars/} under the hash of the job's source
+     * (a job is one file, its //DEPS included), so jbang, a JVM of its own, is asked only when the source changed.
+     */
     public static JobJar resolve(String name, Consumer<String> progress) {
         Path checkout = Workspace.requireCheckout("to find the job " + name + "; or pass --jar");
         String canonical = canonicalName(checkout, name);
         String script = jobs(checkout).get(canonical);
-        JsonNode info = Output.JSON.valueToTree(Map.of());
+        String key = canonical + "-" + sourceHash(checkout.resolve(script));
+        Path cachedJar = Workspace.home().resolve("jars").resolve(key + ".jar");
+        Path cachedMain = Workspace.home().resolve("jars").resolve(key + ".main");
+        try {
+            if (Files.isRegularFile(cachedJar) && Files.isRegularFile(cachedMain)) {
+                return new JobJar(canonical, cachedJar, Files.readString(cachedMain).strip());
+            }
+            JobJar built = build(checkout, canonical, script, progress);
+            Workspace.writeAtomically(cachedJar, Files.readAllBytes(built.jar()));
+            Workspace.writeAtomically(cachedMain, built.mainClass().getBytes(StandardCharsets.UTF_8));
+            return new JobJar(canonical, cachedJar, built.mainClass());
+        } catch (IOException e) {
+            throw Failure.of(ExitCode.CANNOT_WRITE, "cannot keep the jar of %s in %s: %s", canonical, cachedJar.getParent(), e.getMessage());
+        }
+    }
+
+    private static String sourceHash(Path source) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(source));
+            return java.util.HexFormat.of().formatHex(digest, 0, 8);
+        } catch (IOException e) {
+            throw Failure.of(ExitCode.NOT_FOUND, "cannot read %s: %s", source, e.getMessage());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Asks jbang for the job's jar, building it when jbang has not yet. */
+    private static JobJar build(Path checkout, String canonical, String script, Consumer<String> progress) {
+        JsonNode info;
         try {
             info = Output.JSON.readTree(jbang(checkout, List.of("info", "tools", "--quiet", script)));
         } catch (IOException e) {
@@ -77,6 +109,9 @@ public final class JobCatalog {
         }
         Path jar = Path.of(info.path("applicationJar").asText());
         String mainClass = info.path("mainClass").asText(null);
+        if (mainClass == null || mainClass.isBlank()) {
+            throw Failure.of(ExitCode.FAILURE, "jbang info tools %s named no main class", script);
+        }
         if (!Files.isRegularFile(jar)) {
             progress.accept("building " + canonical + " with jbang (the first build resolves Flink's jars)");
             jbang(checkout, List.of("build", "--quiet", script));

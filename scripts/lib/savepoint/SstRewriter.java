@@ -170,14 +170,16 @@ public final class SstRewriter {
     /**
      * One key or value on its way from the iterator to the writer, in reused buffers. The iterator copies into a
      * heap buffer and the writer reads a {@link DirectSlice} over a direct one whose native slice only changes
-     * length: passing direct ByteBuffers both ways instead costs rocksdbjni four JNI GetDirectBufferAddress/Capacity
-     * look-ups per entry, about 14% of the rewrite's CPU time (bench/swap-sst/README.md).
+     * length, and only when it changes: five JNI calls per entry in all (isValid, next, key, value, put). Passing
+     * direct ByteBuffers both ways instead makes rocksdbjni look up each buffer's address and capacity through JNI,
+     * eight more calls per entry (bench/swap-sst/README.md has the numbers).
      */
     private static final class EntryBuffer implements AutoCloseable {
         private ByteBuffer heap = ByteBuffer.allocate(1 << 12);
         private ByteBuffer direct = ByteBuffer.allocateDirect(1 << 12);
         private DirectSlice slice = new DirectSlice(direct, direct.capacity());
-        private int length;
+        /** The bytes held, and the native slice's length. */
+        private int length = direct.capacity();
 
         /** Reads the iterator's current key or value, growing the buffers when the entry does not fit. */
         void read(Reader reader) {
@@ -202,10 +204,13 @@ public final class SstRewriter {
                 slice.close();
                 direct = ByteBuffer.allocateDirect(Math.max(n, Integer.highestOneBit(n) << 1));
                 slice = new DirectSlice(direct, direct.capacity());
+                length = direct.capacity();
             }
             direct.put(0, bytes, 0, n);
-            slice.setLength(n);
-            length = n;
+            if (n != length) { // a JNI call; keys and values of one state mostly have one length
+                slice.setLength(n);
+                length = n;
+            }
         }
 
         /** The bytes for the writer; valid until the next read. Holding {@code direct} keeps the slice's memory alive. */
