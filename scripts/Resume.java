@@ -16,7 +16,6 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
-import org.apache.flink.core.execution.RecoveryClaimMode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,7 +32,7 @@ import statelab.cli.PipeInput;
 import statelab.flink.FlinkRest;
 import statelab.flink.JobLauncher;
 import statelab.flink.JobLauncher.JobSpec;
-import statelab.flink.JobLauncher.Restore;
+import statelab.flink.JobOptions;
 import statelab.flink.JobRecord;
 import statelab.flink.JobWatch;
 import statelab.flink.JobWatch.Outcome;
@@ -65,25 +64,7 @@ public final class Resume implements Callable<Integer> {
     @Option(names = "--job", paramLabel = "NAME", description = "Start this job of the checkout instead of the recorded one.")
     String job;
 
-    @Option(names = "--jar", paramLabel = "FILE", description = "Start this jar instead of the recorded job.")
-    Path jar;
-
-    @Option(names = "--class", paramLabel = "CLASS", description = "Entry class, with --jar.")
-    String entryClass;
-
-    @Option(names = {"-p", "--parallelism"}, paramLabel = "N", description = "Parallelism (default: the recorded one).")
-    Integer parallelism;
-
-    @Option(names = {"-D", "--config"}, paramLabel = "KEY=VALUE",
-            description = "Flink configuration for the resumed job, over the recorded one; repeatable.")
-    Map<String, String> config = new LinkedHashMap<>();
-
-    @Option(names = "--claim-mode", paramLabel = "MODE", defaultValue = "NO_CLAIM",
-            description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    RecoveryClaimMode claimMode;
-
-    @Option(names = "--allow-non-restored-state", description = "Start even if some state in the savepoint has no operator.")
-    boolean allowNonRestoredState;
+    @Mixin JobOptions options;
 
     @Option(names = "--keep-original", description = "Leave the job the savepoint came from running (it holds slots).")
     boolean keepOriginal;
@@ -107,24 +88,25 @@ public final class Resume implements Callable<Integer> {
                 "swap-sst or savepoint"));
         List<String> extraArgs = split.passed();
         Optional<JobRecord> recorded = JobRecord.loadBeside(dir);
-        if (job == null && jar == null && recorded.isEmpty()) {
+        boolean asRecorded = job == null && options.jar == null;
+        if (asRecorded && recorded.isEmpty()) {
             throw Failure.of(ExitCode.USAGE, "%s does not say which job made it (no %s): pass --job or --jar", dir, JobRecord.SIDECAR);
         }
-        List<String> args = new ArrayList<>(job == null && jar == null ? recorded.get().programArgs() : List.of());
+        List<String> args = new ArrayList<>(asRecorded ? recorded.get().programArgs() : List.of());
         args.addAll(extraArgs);
         Map<String, String> jobConfig = new LinkedHashMap<>(recorded.map(JobRecord::config).filter(c -> c != null).orElse(Map.of()));
-        jobConfig.putAll(config);
+        jobConfig.putAll(options.config);
         JobSpec jobSpec = JobLauncher.spec(
-                job != null || jar != null ? job : recorded.get().job(),
-                jar != null ? jar : job == null && recorded.get().jar() != null ? Path.of(recorded.get().jar()) : null,
-                entryClass != null ? entryClass : job == null && jar == null ? recorded.get().entryClass() : null,
-                List.copyOf(args), parallelism != null ? parallelism : recorded.map(JobRecord::parallelism).orElse(null),
+                asRecorded ? recorded.get().job() : job,
+                asRecorded ? (recorded.get().jar() != null ? Path.of(recorded.get().jar()) : null) : options.jar,
+                options.entryClass != null ? options.entryClass : asRecorded ? recorded.get().entryClass() : null,
+                List.copyOf(args), options.parallelism != null ? options.parallelism : recorded.map(JobRecord::parallelism).orElse(null),
                 Map.copyOf(jobConfig), msg -> output.progress("%s", msg));
         boolean altered = !TamperLog.read(dir).isEmpty();
 
         try (FlinkRest flink = rest.connect()) {
             boolean originalCanceled = recorded.isPresent() && stopOriginal(flink, recorded.get());
-            JobRecord started = JobLauncher.launch(flink, jobSpec, new Restore(dir.toString(), claimMode, allowNonRestoredState),
+            JobRecord started = JobLauncher.launch(flink, jobSpec, options.restoreFrom(dir),
                     msg -> output.progress("%s", msg));
             JobID jobId = FlinkRest.parseJobId(started.jobId());
             JobWatch watch = new JobWatch(flink, jobId, msg -> output.progress("%s", msg));

@@ -6,15 +6,12 @@
 //DESCRIPTION Submit a job (word-count, sum-job or any jar) over REST; wait until it runs; print its id.
 package statelab;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.flink.core.execution.RecoveryClaimMode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -29,6 +26,7 @@ import statelab.cli.PassThrough;
 import statelab.flink.FlinkRest;
 import statelab.flink.JobLauncher;
 import statelab.flink.JobLauncher.JobSpec;
+import statelab.flink.JobOptions;
 import statelab.flink.JobLauncher.Restore;
 import statelab.flink.JobRecord;
 import statelab.flink.JobWatch;
@@ -53,28 +51,10 @@ public final class Submit implements Callable<Integer> {
     @Parameters(paramLabel = "JOB [-- ARGS]", description = "The job (word-count, sum-job), then its arguments after --.")
     List<String> positional = new ArrayList<>();
 
-    @Option(names = "--jar", paramLabel = "FILE", description = "Run this jar instead of a job of the checkout.")
-    Path jar;
-
-    @Option(names = "--class", paramLabel = "CLASS", description = "Entry class (default: the jar's Main-Class).")
-    String entryClass;
-
-    @Option(names = {"-p", "--parallelism"}, paramLabel = "N", description = "Parallelism (default: the cluster's).")
-    Integer parallelism;
+    @Mixin JobOptions options;
 
     @Option(names = {"-s", "--from-savepoint"}, paramLabel = "PATH", description = "Start from this savepoint or checkpoint.")
     String fromSavepoint;
-
-    @Option(names = "--claim-mode", paramLabel = "MODE", defaultValue = "NO_CLAIM",
-            description = "With --from-savepoint: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    RecoveryClaimMode claimMode;
-
-    @Option(names = "--allow-non-restored-state", description = "With --from-savepoint: skip state no operator claims.")
-    boolean allowNonRestoredState;
-
-    @Option(names = {"-D", "--config"}, paramLabel = "KEY=VALUE",
-            description = "Flink configuration for this job (e.g. -D restart-strategy.type=none); repeatable.")
-    Map<String, String> config = new LinkedHashMap<>();
 
     enum Wait { none, running, finished }
 
@@ -95,14 +75,13 @@ public final class Submit implements Callable<Integer> {
         Instant start = Instant.now();
         PassThrough split = PassThrough.split(spec, positional);
         String job = split.single("job");
-        if (job != null && jar != null) {
+        if (job != null && options.jar != null) {
             throw Failure.of(ExitCode.USAGE, "name a job or pass --jar, not both");
         }
         List<String> args = split.passed();
-        Restore restore = fromSavepoint == null ? null
-                : new Restore(SavepointPath.directory(fromSavepoint).toString(), claimMode, allowNonRestoredState);
-        JobSpec jobSpec = JobLauncher.spec(job, jar, entryClass, List.copyOf(args), parallelism, Map.copyOf(config),
-                msg -> output.progress("%s", msg));
+        Restore restore = fromSavepoint == null ? null : options.restoreFrom(SavepointPath.directory(fromSavepoint));
+        JobSpec jobSpec = JobLauncher.spec(job, options.jar, options.entryClass, List.copyOf(args), options.parallelism,
+                Map.copyOf(options.config), msg -> output.progress("%s", msg));
         try (FlinkRest flink = rest.connect()) {
             JobRecord record = JobLauncher.launch(flink, jobSpec, restore, msg -> output.progress("%s", msg));
             output.progress("submitted job %s (%s)", record.jobId(), record.jobName());
@@ -121,7 +100,7 @@ public final class Submit implements Callable<Integer> {
                 }
             }
             output.result(record.jobId(), new Submitted(record.jobId(), record.jobName(), record.job(), record.jar(), state,
-                    record.restUrl(), parallelism, record.programArgs(), record.fromSavepoint(),
+                    record.restUrl(), options.parallelism, record.programArgs(), record.fromSavepoint(),
                     Duration.between(start, Instant.now()).toMillis()));
             return ExitCode.OK.code;
         }

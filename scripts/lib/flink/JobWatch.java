@@ -34,11 +34,22 @@ public final class JobWatch {
     private final JobID jobId;
     private final Consumer<String> progress;
     private Instant waitingForSlotsSince;
+    private JobStatus seenStatus;
 
     public JobWatch(FlinkRest rest, JobID jobId, Consumer<String> progress) {
         this.rest = rest;
         this.jobId = jobId;
         this.progress = progress;
+    }
+
+    /** One look at the job; a change of its status is reported as progress. */
+    private JobDetailsInfo poll() {
+        JobDetailsInfo job = rest.job(jobId);
+        if (job.getJobStatus() != seenStatus) {
+            seenStatus = job.getJobStatus();
+            progress.accept("job " + jobId + " is " + seenStatus);
+        }
+        return job;
     }
 
     /** The job's failures so far: how many, and the root cause of the first one. */
@@ -58,14 +69,9 @@ public final class JobWatch {
      */
     public JobDetailsInfo awaitRunning(Duration timeout, boolean untilFinished) {
         Instant deadline = Instant.now().plus(timeout);
-        JobStatus seen = null;
         while (true) {
-            JobDetailsInfo job = rest.job(jobId);
+            JobDetailsInfo job = poll();
             JobStatus status = job.getJobStatus();
-            if (status != seen) {
-                progress.accept("job " + jobId + " is " + status);
-                seen = status;
-            }
             Optional<Failures> failed = failures();
             failed.ifPresent(this::refuseSlotShortage);
             if (failed.isPresent() || status == JobStatus.FAILED || status == JobStatus.FAILING) {
@@ -110,15 +116,10 @@ public final class JobWatch {
     public Outcome awaitRestore(Duration timeout) {
         Instant start = Instant.now();
         Instant deadline = start.plus(timeout);
-        JobStatus seen = null;
         String lastSeen = "no answer yet";
         while (true) {
-            JobDetailsInfo job = rest.job(jobId);
+            JobDetailsInfo job = poll();
             JobStatus status = job.getJobStatus();
-            if (status != seen) {
-                progress.accept("job " + jobId + " is " + status);
-                seen = status;
-            }
             long elapsed = Duration.between(start, Instant.now()).toMillis();
             Optional<Failures> failed = failures();
             failed.ifPresent(this::refuseSlotShortage);
