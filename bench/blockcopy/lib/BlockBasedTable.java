@@ -1,0 +1,216 @@
+package statelab.blockcopy;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a block-based table says about its own layout, read from its end: footer, metaindex, properties and
+ * index block (all verified against their checksums), and the data block handles the index lists. Checks the
+ * scope of this prototype and refuses, naming the reason, anything it could not rewrite faithfully.
+ *
+ * <p>Layout assumed, and checked (BlockBasedTableBuilder::Finish): data blocks back to back from offset 0,
+ * then the meta blocks (filter, index, range deletions, properties) back to back, the metaindex last, then the
+ * footer.
+ */
+final class BlockBasedTable {
+    static final String PROPERTIES = "rocksdb.properties";
+    static final String RANGE_DEL = "rocksdb.range_del";
+    static final String FULL_FILTER_PREFIX = "fullfilter.";
+
+    static final String PROP_DATA_SIZE = "rocksdb.data.size";
+    static final String PROP_INDEX_SIZE = "rocksdb.index.size";
+    static final String PROP_RAW_VALUE_SIZE = "rocksdb.raw.value.size";
+    static final String PROP_TAIL_START = "rocksdb.tail.start.offset";
+    static final String PROP_NUM_DATA_BLOCKS = "rocksdb.num.data.blocks";
+    static final String PROP_NUM_ENTRIES = "rocksdb.num.entries";
+    static final String PROP_INDEX_TYPE = "rocksdb.block.based.table.index.type";
+    static final String PROP_INDEX_DELTA = "rocksdb.index.value.is.delta.encoded";
+    static final String PROP_INDEX_USER_KEY = "rocksdb.index.key.is.user.key";
+
+    final long fileSize;
+    final TableFooter footer;
+    final StoredBlock.Decoded metaindexBlock;
+    final List<BlockEntries.Entry> metaindex;
+    final Map<String, BlockHandle> metaBlocks = new LinkedHashMap<>();
+    final StoredBlock.Decoded propertiesBlock;
+    final List<BlockEntries.Entry> properties;
+    final StoredBlock.Decoded indexBlock;
+    final boolean indexValueDeltaEncoded;
+    final List<BlockEntries.IndexEntry> index;
+
+    private BlockBasedTable(FileChannel ch, long fileSize) throws IOException {
+        this.fileSize = fileSize;
+        footer = TableFooter.read(ch, fileSize);
+        StoredBlock.requireSupportedChecksum(footer.checksumType());
+        metaindexBlock = StoredBlock.read(ch, footer.metaindex(), footer.checksumType(), "metaindex block");
+        metaindex = BlockEntries.parse(metaindexBlock.contents(), "metaindex block");
+        for (BlockEntries.Entry e : metaindex) {
+            String name = new String(e.key(), StandardCharsets.UTF_8);
+            metaBlocks.put(name, BlockHandle.decode(new ByteCursor(e.value(), 0, e.value().length)));
+        }
+        checkMetaBlocks();
+        BlockHandle ph = metaBlocks.get(PROPERTIES);
+        propertiesBlock = StoredBlock.read(ch, ph, footer.checksumType(), "properties block");
+        properties = BlockEntries.parse(propertiesBlock.contents(), "properties block");
+        checkIndexType();
+        indexValueDeltaEncoded = number(PROP_INDEX_DELTA, 0) != 0;
+        indexBlock = StoredBlock.read(ch, footer.index(), footer.checksumType(), "index block");
+        index = BlockEntries.parseIndex(indexBlock.contents(), indexValueDeltaEncoded, "index block");
+        checkDataLayout();
+    }
+
+    static BlockBasedTable read(FileChannel ch) throws IOException {
+        return new BlockBasedTable(ch, ch.size());
+    }
+
+    private void checkMetaBlocks() {
+        if (!metaBlocks.containsKey(PROPERTIES)) {
+            throw new BadTable("no properties block in the metaindex");
+        }
+        for (String name : metaBlocks.keySet()) {
+            if (name.equals(PROPERTIES) || name.equals(RANGE_DEL) || name.startsWith(FULL_FILTER_PREFIX)) {
+                continue;
+            }
+            String why = name.startsWith("partitionedfilter.") ? "partitioned filter (its partitions are indexed by offset)"
+                    : name.startsWith("filter.") ? "block-based filter (it maps data block offsets)"
+                    : name.startsWith("rocksdb.hashindex") ? "hash index prefixes (kHashSearch)"
+                    : name.equals("rocksdb.compression_dict") ? "compression dictionary"
+                    : "unknown meta block";
+            throw new BadTable("meta block '" + name + "': " + why + ", not supported");
+        }
+    }
+
+    private void checkIndexType() {
+        byte[] t = value(PROP_INDEX_TYPE);
+        int type = t == null ? 0 : t.length == 4 ? ByteCursor.fixed32(t, 0) : -1;
+        if (type != 0) {
+            String name = switch (type) {
+                case 1 -> "kHashSearch";
+                case 2 -> "kTwoLevelIndexSearch (partitioned index)";
+                case 3 -> "kBinarySearchWithFirstKey";
+                default -> "unknown (" + type + ")";
+            };
+            throw new BadTable("index type " + name + " is not supported; only kBinarySearch is");
+        }
+    }
+
+    private void checkDataLayout() {
+        long expected = 0;
+        for (int i = 0; i < index.size(); i++) {
+            BlockHandle h = index.get(i).handle();
+            if (h.offset() != expected) {
+                throw new BadTable("data block " + i + " starts at " + h.offset() + ", expected " + expected
+                        + " (padding between blocks, block_align?), not supported");
+            }
+            expected = h.end();
+        }
+        long blocks = number(PROP_NUM_DATA_BLOCKS, index.size());
+        if (blocks != index.size()) {
+            throw new BadTable("properties say " + blocks + " data blocks, the index lists " + index.size());
+        }
+    }
+
+    /** End of the data region: the offset of the first meta block. */
+    long dataEnd() {
+        return index.isEmpty() ? 0 : index.get(index.size() - 1).handle().end();
+    }
+
+    record TailBlock(String name, BlockHandle handle) {}
+
+    static final String INDEX = "<index>";
+    static final String METAINDEX = "<metaindex>";
+
+    /**
+     * The blocks between the data region and the footer, in file order; checks they tile it (after padding, if
+     * any), metaindex last.
+     */
+    List<TailBlock> tail() {
+        List<TailBlock> t = new ArrayList<>();
+        metaBlocks.forEach((name, h) -> t.add(new TailBlock(name, h)));
+        t.add(new TailBlock(INDEX, footer.index()));
+        t.add(new TailBlock(METAINDEX, footer.metaindex()));
+        t.sort(Comparator.comparingLong(b -> b.handle().offset()));
+        // A gap between the last data block and the first meta block is the padding of --keep-size.
+        long expected = Math.max(dataEnd(), t.get(0).handle().offset());
+        for (TailBlock b : t) {
+            if (b.handle().offset() != expected) {
+                throw new BadTable("meta block " + b.name() + " at " + b.handle().offset() + ", expected " + expected
+                        + ": unexpected table layout");
+            }
+            expected = b.handle().end();
+        }
+        if (expected != fileSize - TableFooter.LENGTH || !t.get(t.size() - 1).name().equals(METAINDEX)) {
+            throw new BadTable("the metaindex is not the last block before the footer: unexpected table layout");
+        }
+        return t;
+    }
+
+    byte[] value(String property) {
+        for (BlockEntries.Entry e : properties) {
+            if (new String(e.key(), StandardCharsets.UTF_8).equals(property)) {
+                return e.value();
+            }
+        }
+        return null;
+    }
+
+    long number(String property, long absent) {
+        byte[] v = value(property);
+        return v == null ? absent : new ByteCursor(v, 0, v.length).varint64();
+    }
+
+    /** The properties with the numeric ones in {@code updates} replaced (varint64 values, as RocksDB writes them). */
+    List<BlockEntries.Entry> propertiesWith(Map<String, Long> updates) {
+        List<BlockEntries.Entry> out = new ArrayList<>(properties.size());
+        for (BlockEntries.Entry e : properties) {
+            Long v = updates.get(new String(e.key(), StandardCharsets.UTF_8));
+            if (v == null) {
+                out.add(e);
+            } else {
+                ByteSink s = new ByteSink(10);
+                s.varint64(v);
+                out.add(e.withValue(s.toByteArray()));
+            }
+        }
+        return out;
+    }
+
+    /** Every property, decoded for people: numbers as numbers, printable strings as text, the rest as hex. */
+    Map<String, String> describeProperties() {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (BlockEntries.Entry e : properties) {
+            String k = new String(e.key(), StandardCharsets.UTF_8);
+            m.put(k, describe(k, e.value()));
+        }
+        return m;
+    }
+
+    private static String describe(String key, byte[] v) {
+        boolean printable = v.length > 0;
+        for (byte b : v) {
+            printable &= b >= 32 && b < 127;
+        }
+        if (printable && v.length > 1) {
+            return new String(v, StandardCharsets.US_ASCII);
+        }
+        if (key.equals(PROP_INDEX_TYPE) && v.length == 4) {
+            return Integer.toString(ByteCursor.fixed32(v, 0));
+        }
+        try {
+            ByteCursor c = new ByteCursor(v, 0, v.length);
+            long n = c.varint64();
+            if (!c.hasMore()) {
+                return Long.toString(n);
+            }
+        } catch (BadTable ignored) {
+            // not a varint: shown as hex
+        }
+        return "0x" + java.util.HexFormat.of().formatHex(v);
+    }
+}

@@ -1,0 +1,349 @@
+package statelab.blockcopy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * swap-sst's change, made at the block level: the values of the last N value entries (in key order) become
+ * new bytes, and everything else of the table is kept byte for byte where it can be.
+ *
+ * <ul>
+ *   <li>Data blocks before the first block holding a changed entry are copied as raw bytes (one kernel copy:
+ *       {@link FileChannel#transferTo}); their checksums stay valid because for format_version ≤ 5 a block's
+ *       checksum covers only its own bytes, never its offset.</li>
+ *   <li>The blocks from there to the end of the data region are decoded, their changed values replaced, and
+ *       re-encoded with the same key layout, restart points and compression, and a new checksum.</li>
+ *   <li>The index block is re-encoded with the new handles (same keys, so no separator is recomputed); the
+ *       properties block gets the new data size, index size, raw value size and tail offset; filter and
+ *       range-deletion blocks are copied raw (keys do not change); the metaindex and footer point to the new
+ *       offsets.</li>
+ * </ul>
+ *
+ * Internal keys are copied, never rebuilt: sequence numbers, tombstones and merge operands survive. A "value
+ * entry" is a Put (kTypeValue); with {@code mergeOperands} merge operands count too. Tombstones are skipped
+ * (copied unchanged); any other entry type met while counting is refused.
+ */
+public final class BlockCopyRewriter {
+    private static final long VERIFY_CHUNK = 8L << 20;
+
+    private BlockCopyRewriter() {}
+
+    /**
+     * @param padTo if positive, pad the data region with zeros so that the new table is exactly this long (the
+     *     old length, usually: RocksDB refuses a DB whose MANIFEST records another size, "Sst file size mismatch")
+     */
+    public record Options(int lastN, byte[] value, boolean mergeOperands, boolean verifyCopied, boolean sync, long padTo) {}
+
+    public record Change(String keyHex, long sequence, String type, String oldHex, String newHex) {}
+
+    public record Result(long bytesBefore, long bytesAfter, int formatVersion, String checksum, int dataBlocks,
+                         int blocksCopiedRaw, int blocksReencoded, long bytesCopiedRaw, long bytesWrittenNew,
+                         long padding, long entriesSkipped, List<Change> changes, Map<String, Long> millis) {}
+
+    /** A data block at the end of the file that had to be decoded to find the last N entries. */
+    private record TouchedBlock(int index, byte[] stored, StoredBlock.Decoded decoded, List<BlockEntries.Entry> entries,
+                                boolean changed) {}
+
+    /** Writes {@code target} (which must not exist) from {@code source} with the change made. */
+    public static Result rewrite(Path source, Path target, Options o) throws IOException {
+        if (o.lastN() < 1) {
+            throw new IllegalArgumentException("the number of entries to change must be at least 1");
+        }
+        Map<String, Long> millis = new HashMap<>();
+        long t0 = System.nanoTime();
+        try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
+            BlockBasedTable table = BlockBasedTable.read(in);
+            List<BlockBasedTable.TailBlock> tail = table.tail();
+            int checksum = table.footer.checksumType();
+            List<Change> changes = new ArrayList<>();
+            long[] skipped = {0};
+            long[] rawValueDelta = {0};
+            List<TouchedBlock> touched = findLastEntries(in, table, o, changes, skipped, rawValueDelta);
+            int first = touched.get(0).index();
+            long t1 = System.nanoTime();
+            millis.put("plan", (t1 - t0) / 1_000_000);
+
+            try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                long prefix = table.index.get(first).handle().offset();
+                if (o.verifyCopied()) {
+                    copyVerified(in, out, table, first);
+                } else {
+                    transfer(in, out, 0, prefix);
+                }
+                long t2 = System.nanoTime();
+                millis.put("copyRaw", (t2 - t1) / 1_000_000);
+
+                List<BlockHandle> handles = new ArrayList<>(table.index.size());
+                for (int i = 0; i < first; i++) {
+                    handles.add(table.index.get(i).handle());
+                }
+                long pos = prefix;
+                long written = 0;
+                long copiedRaw = prefix + rawTailBytes(tail);
+                int reencoded = 0;
+                ByteSink contents = new ByteSink(8192);
+                for (TouchedBlock b : touched) {
+                    byte[] stored = b.stored();
+                    if (b.changed()) {
+                        BlockEntries.encode(b.entries(), contents);
+                        stored = StoredBlock.encode(contents.array(), contents.size(), b.decoded().compression(), checksum);
+                        reencoded++;
+                    } else {
+                        copiedRaw += stored.length;
+                    }
+                    write(out, stored, pos);
+                    handles.add(new BlockHandle(pos, stored.length - BlockHandle.TRAILER));
+                    pos += stored.length;
+                    written += b.changed() ? stored.length : 0;
+                }
+                long dataEnd = pos;
+                ByteSink indexContents = BlockEntries.encodeIndex(table.index, handles, table.indexValueDeltaEncoded,
+                        new ByteSink(table.indexBlock.contents().length + 64));
+                byte[] indexStored = StoredBlock.encode(indexContents.array(), indexContents.size(),
+                        table.indexBlock.compression(), checksum);
+                long indexSize = newIndexSize(table, indexContents.size(), indexStored.length);
+                long padding = 0;
+                List<Piece> pieces = tailPieces(table, tail, dataEnd, indexStored, indexSize, rawValueDelta[0]);
+                if (o.padTo() > 0) {
+                    // Zeros after the last data block, counted in the data region as block_align padding is:
+                    // no reader looks at bytes no handle points to, and RocksDB checks a DB's SST sizes.
+                    for (int round = 0; ; round++) {
+                        long p = o.padTo() - dataEnd - length(pieces);
+                        if (p < 0) {
+                            throw new BadTable("the rewritten table is " + (-p) + " bytes longer than " + o.padTo()
+                                    + "; padding can only lengthen it");
+                        }
+                        if (p == padding) {
+                            break;
+                        }
+                        if (round == 4) {
+                            throw new BadTable("no padding makes the table exactly " + o.padTo() + " bytes");
+                        }
+                        padding = p;
+                        pieces = tailPieces(table, tail, dataEnd + padding, indexStored, indexSize, rawValueDelta[0]);
+                    }
+                    write(out, ByteBuffer.allocate(Math.toIntExact(padding)), pos);
+                    pos += padding;
+                }
+                for (Piece piece : pieces) {
+                    if (piece.bytes() != null) {
+                        write(out, piece.bytes(), pos);
+                        written += piece.bytes().length;
+                    } else {
+                        transfer(in, out, piece.rawFrom(), piece.rawLength(), pos);
+                    }
+                    pos += piece.length();
+                }
+                long t3 = System.nanoTime();
+                millis.put("reencode", (t3 - t2) / 1_000_000);
+                if (o.sync()) {
+                    out.force(true);
+                }
+                millis.put("sync", (System.nanoTime() - t3) / 1_000_000);
+                millis.put("total", (System.nanoTime() - t0) / 1_000_000);
+                return new Result(table.fileSize, pos, table.footer.formatVersion(), StoredBlock.checksumName(checksum),
+                        table.index.size(), table.index.size() - reencoded, reencoded, copiedRaw, written, padding, skipped[0], changes, millis);
+            }
+        }
+    }
+
+    /** Part of the tail: bytes to write, or a range of the input to copy as is. */
+    private record Piece(byte[] bytes, long rawFrom, long rawLength) {
+        long length() {
+            return bytes != null ? bytes.length : rawLength;
+        }
+    }
+
+    private static long length(List<Piece> pieces) {
+        return pieces.stream().mapToLong(Piece::length).sum();
+    }
+
+    /**
+     * The blocks after the data region, laid out from {@code tailStart} in the input's order: the new index, the
+     * updated properties, raw copies of the other meta blocks, the metaindex pointing at them all, the footer.
+     */
+    private static List<Piece> tailPieces(BlockBasedTable t, List<BlockBasedTable.TailBlock> tail, long tailStart,
+                                          byte[] indexStored, long indexSize, long rawValueDelta) {
+        int checksum = t.footer.checksumType();
+        long dataDelta = tailStart - tail.get(0).handle().offset();
+        Map<String, Long> updates = new HashMap<>();
+        updates.put(BlockBasedTable.PROP_DATA_SIZE, t.number(BlockBasedTable.PROP_DATA_SIZE, 0) + dataDelta);
+        updates.put(BlockBasedTable.PROP_INDEX_SIZE, indexSize);
+        updates.put(BlockBasedTable.PROP_RAW_VALUE_SIZE, t.number(BlockBasedTable.PROP_RAW_VALUE_SIZE, 0) + rawValueDelta);
+        if (t.value(BlockBasedTable.PROP_TAIL_START) != null) {
+            updates.put(BlockBasedTable.PROP_TAIL_START, t.number(BlockBasedTable.PROP_TAIL_START, 0) + dataDelta);
+        }
+        ByteSink contents = new ByteSink(4096);
+        BlockEntries.encode(t.propertiesWith(updates), contents);
+        byte[] propertiesStored = StoredBlock.encode(contents.array(), contents.size(), t.propertiesBlock.compression(), checksum);
+
+        List<Piece> pieces = new ArrayList<>();
+        Map<String, BlockHandle> moved = new HashMap<>();
+        long pos = tailStart;
+        for (BlockBasedTable.TailBlock b : tail) {
+            Piece piece = switch (b.name()) {
+                case BlockBasedTable.INDEX -> new Piece(indexStored, 0, 0);
+                case BlockBasedTable.PROPERTIES -> new Piece(propertiesStored, 0, 0);
+                case BlockBasedTable.METAINDEX -> null; // last; written once the others' offsets are known
+                default -> new Piece(null, b.handle().offset(), b.handle().size() + BlockHandle.TRAILER);
+            };
+            if (piece == null) {
+                continue;
+            }
+            pieces.add(piece);
+            moved.put(b.name(), new BlockHandle(pos, piece.length() - BlockHandle.TRAILER));
+            pos += piece.length();
+        }
+        List<BlockEntries.Entry> metaindex = new ArrayList<>();
+        for (BlockEntries.Entry e : t.metaindex) {
+            metaindex.add(e.withValue(moved.get(new String(e.key(), java.nio.charset.StandardCharsets.UTF_8)).encoded()));
+        }
+        BlockEntries.encode(metaindex, contents);
+        byte[] metaindexStored = StoredBlock.encode(contents.array(), contents.size(), t.metaindexBlock.compression(), checksum);
+        pieces.add(new Piece(metaindexStored, 0, 0));
+        BlockHandle metaindexHandle = new BlockHandle(pos, metaindexStored.length - BlockHandle.TRAILER);
+        byte[] footer = new TableFooter(checksum, metaindexHandle, moved.get(BlockBasedTable.INDEX), t.footer.formatVersion()).encode();
+        pieces.add(new Piece(footer, 0, 0));
+        return pieces;
+    }
+
+    /**
+     * Walks data blocks from the last one back, decoding each, until N value entries are found; replaces their
+     * values in the decoded entries. Every block from the first changed one to the end is returned.
+     */
+    private static List<TouchedBlock> findLastEntries(FileChannel in, BlockBasedTable table, Options o, List<Change> changes,
+                                                      long[] skipped, long[] rawValueDelta) throws IOException {
+        List<TouchedBlock> touched = new ArrayList<>();
+        java.util.HexFormat hex = java.util.HexFormat.of();
+        int found = 0;
+        int checksum = table.footer.checksumType();
+        for (int i = table.index.size() - 1; i >= 0 && found < o.lastN(); i--) {
+            BlockHandle h = table.index.get(i).handle();
+            byte[] stored = StoredBlock.readStored(in, h);
+            String what = "data block " + i;
+            StoredBlock.Decoded d = StoredBlock.decode(stored, h, checksum, what);
+            List<BlockEntries.Entry> entries = new ArrayList<>(BlockEntries.parse(d.contents(), what));
+            boolean changed = false;
+            for (int e = entries.size() - 1; e >= 0 && found < o.lastN(); e--) {
+                BlockEntries.Entry entry = entries.get(e);
+                int type = InternalKey.type(entry.key());
+                if (type == InternalKey.VALUE || (type == InternalKey.MERGE && o.mergeOperands())) {
+                    entries.set(e, entry.withValue(o.value().clone()));
+                    rawValueDelta[0] += o.value().length - entry.value().length;
+                    changes.add(new Change(hex.formatHex(InternalKey.userKey(entry.key())), InternalKey.sequence(entry.key()),
+                            InternalKey.typeName(type), hex.formatHex(entry.value()), hex.formatHex(o.value())));
+                    found++;
+                    changed = true;
+                } else if (InternalKey.isTombstone(type) || type == InternalKey.MERGE) {
+                    skipped[0]++;
+                } else {
+                    throw new BadTable(what + " holds an entry of type " + InternalKey.typeName(type)
+                            + "; its value has its own encoding, not supported");
+                }
+            }
+            touched.add(0, new TouchedBlock(i, stored, d, entries, changed));
+        }
+        if (found < o.lastN()) {
+            throw new BadTable("asked to change the last " + o.lastN() + " value entries, but the table holds only " + found);
+        }
+        java.util.Collections.reverse(changes);
+        return touched;
+    }
+
+    /**
+     * index_size as the input defines it: RocksDB 8.x/10.x writes the uncompressed index size plus the 5-byte
+     * trailer; the stored size is accepted too.
+     */
+    private static long newIndexSize(BlockBasedTable t, int newUncompressed, int newStored) {
+        long old = t.number(BlockBasedTable.PROP_INDEX_SIZE, -1);
+        int oldUncompressed = t.indexBlock.contents().length;
+        long oldStored = t.footer.index().size() + BlockHandle.TRAILER;
+        if (old == oldUncompressed + BlockHandle.TRAILER) {
+            return newUncompressed + BlockHandle.TRAILER;
+        }
+        if (old == oldStored) {
+            return newStored;
+        }
+        if (old == oldStored - BlockHandle.TRAILER) {
+            return newStored - BlockHandle.TRAILER;
+        }
+        throw new BadTable("index size property " + old + " matches neither the index block's stored (" + oldStored
+                + ") nor uncompressed size (" + oldUncompressed + "): cannot keep it consistent");
+    }
+
+    private static long rawTailBytes(List<BlockBasedTable.TailBlock> tail) {
+        long n = 0;
+        for (BlockBasedTable.TailBlock b : tail) {
+            if (!b.name().equals(BlockBasedTable.INDEX) && !b.name().equals(BlockBasedTable.PROPERTIES)
+                    && !b.name().equals(BlockBasedTable.METAINDEX)) {
+                n += b.handle().size() + BlockHandle.TRAILER;
+            }
+        }
+        return n;
+    }
+
+    /** Copies data blocks [0, first) through the heap in chunks, verifying every block checksum on the way. */
+    private static void copyVerified(FileChannel in, FileChannel out, BlockBasedTable t, int first) throws IOException {
+        int checksum = t.footer.checksumType();
+        byte[] buf = new byte[(int) VERIFY_CHUNK + (1 << 20)];
+        int i = 0;
+        while (i < first) {
+            long start = t.index.get(i).handle().offset();
+            int j = i;
+            while (j < first && t.index.get(j).handle().end() - start <= buf.length) {
+                j++;
+                if (t.index.get(j - 1).handle().end() - start >= VERIFY_CHUNK) {
+                    break;
+                }
+            }
+            if (j == i) {
+                throw new BadTable("data block " + i + " is larger than " + buf.length + " bytes");
+            }
+            int len = (int) (t.index.get(j - 1).handle().end() - start);
+            ByteBuffer bb = ByteBuffer.wrap(buf, 0, len);
+            TableFooter.readFully(in, bb, start);
+            for (int k = i; k < j; k++) {
+                BlockHandle h = t.index.get(k).handle();
+                int at = (int) (h.offset() - start);
+                StoredBlock.verify(buf, at, (int) h.size(), checksum, h.offset(), "data block " + k);
+            }
+            write(out, ByteBuffer.wrap(buf, 0, len), start);
+            i = j;
+        }
+    }
+
+    private static void transfer(FileChannel in, FileChannel out, long from, long length) throws IOException {
+        transfer(in, out, from, length, from);
+    }
+
+    /** Kernel-side copy (sendfile/copy_file_range) of {@code length} bytes at {@code from} to {@code to}. */
+    private static void transfer(FileChannel in, FileChannel out, long from, long length, long to) throws IOException {
+        out.position(to);
+        long done = 0;
+        while (done < length) {
+            long n = in.transferTo(from + done, length - done, out);
+            if (n <= 0) {
+                throw new IOException("copy stopped at byte " + (from + done));
+            }
+            done += n;
+        }
+    }
+
+    private static void write(FileChannel out, byte[] bytes, long at) throws IOException {
+        write(out, ByteBuffer.wrap(bytes), at);
+    }
+
+    private static void write(FileChannel out, ByteBuffer bb, long at) throws IOException {
+        long p = at;
+        while (bb.hasRemaining()) {
+            p += out.write(bb, p);
+        }
+    }
+}

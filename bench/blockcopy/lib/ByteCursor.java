@@ -1,0 +1,68 @@
+package statelab.blockcopy;
+
+/**
+ * Reads RocksDB's encodings (util/coding.h) from a byte array: LEB128 varints, zigzag "varsigned" ints and
+ * little-endian fixed-width ints. Truncated input throws {@link BadTable}, never an index exception.
+ */
+final class ByteCursor {
+    final byte[] buf;
+    int pos;
+    final int limit;
+
+    ByteCursor(byte[] buf, int pos, int limit) {
+        this.buf = buf;
+        this.pos = pos;
+        this.limit = limit;
+    }
+
+    boolean hasMore() {
+        return pos < limit;
+    }
+
+    long varint64() {
+        long result = 0;
+        for (int shift = 0; shift <= 63; shift += 7) {
+            if (pos >= limit) {
+                throw new BadTable("truncated varint at byte " + pos);
+            }
+            int b = buf[pos++] & 0xff;
+            result |= (long) (b & 0x7f) << shift;
+            if (b < 0x80) {
+                return result;
+            }
+        }
+        throw new BadTable("varint longer than 10 bytes at byte " + pos);
+    }
+
+    int varint32() {
+        long v = varint64();
+        if (v < 0 || v > 0xffff_ffffL) {
+            throw new BadTable("varint32 out of range: " + v);
+        }
+        return (int) v;
+    }
+
+    /** RocksDB's GetVarsignedint64: zigzag-decoded varint64. */
+    long varsigned64() {
+        long u = varint64();
+        return (u >>> 1) ^ -(u & 1);
+    }
+
+    byte[] bytes(int n) {
+        if (n < 0 || pos + n > limit) {
+            throw new BadTable("entry of " + n + " bytes runs past the end of its block at byte " + pos);
+        }
+        byte[] out = new byte[n];
+        System.arraycopy(buf, pos, out, 0, n);
+        pos += n;
+        return out;
+    }
+
+    static int fixed32(byte[] b, int at) {
+        return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 24;
+    }
+
+    static long fixed64(byte[] b, int at) {
+        return (fixed32(b, at) & 0xffff_ffffL) | (long) fixed32(b, at + 4) << 32;
+    }
+}

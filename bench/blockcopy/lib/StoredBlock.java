@@ -1,0 +1,179 @@
+//DEPS org.xerial.snappy:snappy-java:1.1.10.7
+//DEPS net.openhft:zero-allocation-hashing:0.16
+package statelab.blockcopy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.util.zip.CRC32C;
+import net.openhft.hashing.LongHashFunction;
+import org.xerial.snappy.Snappy;
+
+/**
+ * A block as it lies in the file: contents (compressed or not), then the trailer: compression type (1 byte)
+ * and a 32-bit checksum of contents + type byte (table/format.cc, ComputeBuiltinChecksum). The checksum does
+ * not depend on the block's offset for format_version ≤ 5, which is what lets untouched blocks move as raw bytes.
+ *
+ * <p>Checksums: kCRC32c (masked as in util/crc32c.h), kxxHash64 (low 32 bits), kXXH3 (low 32 bits of XXH3_64
+ * of the contents, xor the type byte times 0x6b9083d9). kxxHash (XXH32) is refused: no XXH32 at hand and no
+ * RocksDB default ever used it. Compression: none and Snappy (raw Snappy, no size prefix, for every
+ * format_version); anything else is refused for the blocks that must be decoded, and copied as is otherwise.
+ */
+final class StoredBlock {
+    static final int NO_COMPRESSION = 0;
+    static final int SNAPPY = 1;
+
+    static final int NO_CHECKSUM = 0;
+    static final int CRC32C = 1;
+    static final int XXHASH32 = 2;
+    static final int XXHASH64 = 3;
+    static final int XXH3 = 4;
+
+    private static final int CRC_MASK_DELTA = 0xa282ead8;
+    private static final int LAST_BYTE_PRIME = 0x6b9083d9;
+    private static final LongHashFunction XXH3_64 = LongHashFunction.xx3();
+    private static final LongHashFunction XXH64 = LongHashFunction.xx();
+
+    private StoredBlock() {}
+
+    /** Uncompressed contents of a block and the compression it was stored with. */
+    record Decoded(byte[] contents, int compression) {}
+
+    static String checksumName(int type) {
+        return switch (type) {
+            case NO_CHECKSUM -> "none";
+            case CRC32C -> "crc32c";
+            case XXHASH32 -> "xxHash32";
+            case XXHASH64 -> "xxHash64";
+            case XXH3 -> "XXH3";
+            default -> "unknown(" + type + ")";
+        };
+    }
+
+    static String compressionName(int type) {
+        return switch (type) {
+            case 0 -> "none";
+            case 1 -> "Snappy";
+            case 2 -> "Zlib";
+            case 3 -> "BZip2";
+            case 4 -> "LZ4";
+            case 5 -> "LZ4HC";
+            case 6 -> "Xpress";
+            case 7 -> "ZSTD";
+            default -> "unknown(" + type + ")";
+        };
+    }
+
+    static void requireSupportedChecksum(int type) {
+        if (type != NO_CHECKSUM && type != CRC32C && type != XXHASH64 && type != XXH3) {
+            throw new BadTable("block checksum type " + checksumName(type) + " is not supported (crc32c, xxHash64 and XXH3 are)");
+        }
+    }
+
+    /** The stored bytes of a block: contents and trailer. */
+    static byte[] readStored(FileChannel ch, BlockHandle h) throws IOException {
+        long len = h.size() + BlockHandle.TRAILER;
+        if (len > Integer.MAX_VALUE - 16) {
+            throw new BadTable("block at " + h.offset() + " is too large (" + h.size() + " bytes)");
+        }
+        byte[] b = new byte[(int) len];
+        TableFooter.readFully(ch, ByteBuffer.wrap(b), h.offset());
+        return b;
+    }
+
+    /** Reads, verifies and decompresses the block at {@code h}. */
+    static Decoded read(FileChannel ch, BlockHandle h, int checksumType, String what) throws IOException {
+        return decode(readStored(ch, h), h, checksumType, what);
+    }
+
+    /** Verifies and decompresses a block's stored bytes. */
+    static Decoded decode(byte[] stored, BlockHandle h, int checksumType, String what) {
+        int n = (int) h.size();
+        verify(stored, 0, n, checksumType, h.offset(), what);
+        int compression = stored[n] & 0xff;
+        return new Decoded(uncompress(stored, n, compression, what + " at offset " + h.offset()), compression);
+    }
+
+    /** Checks the trailer of the block whose stored bytes start at {@code buf[at]}. */
+    static void verify(byte[] buf, int at, int contentLength, int checksumType, long offset, String what) {
+        if (checksumType == NO_CHECKSUM) {
+            return;
+        }
+        int expected = ByteCursor.fixed32(buf, at + contentLength + 1);
+        int actual = checksum(checksumType, buf, at, contentLength);
+        if (expected != actual) {
+            throw new BadTable(String.format("%s at offset %d: %s checksum mismatch (stored %08x, computed %08x)",
+                    what, offset, checksumName(checksumType), expected, actual));
+        }
+    }
+
+    /** The trailer checksum of {@code contentLength} bytes at {@code buf[at]} and the type byte after them. */
+    static int checksum(int type, byte[] buf, int at, int contentLength) {
+        return switch (type) {
+            case NO_CHECKSUM -> 0;
+            case CRC32C -> {
+                CRC32C crc = new CRC32C();
+                crc.update(buf, at, contentLength + 1);
+                int c = (int) crc.getValue();
+                yield ((c >>> 15) | (c << 17)) + CRC_MASK_DELTA;
+            }
+            case XXHASH64 -> (int) XXH64.hashBytes(buf, at, contentLength + 1);
+            case XXH3 -> (int) XXH3_64.hashBytes(buf, at, contentLength) ^ (buf[at + contentLength] & 0xff) * LAST_BYTE_PRIME;
+            default -> throw new BadTable("block checksum type " + checksumName(type) + " is not supported");
+        };
+    }
+
+    private static byte[] uncompress(byte[] stored, int n, int compression, String where) {
+        try {
+            return switch (compression) {
+                case NO_COMPRESSION -> java.util.Arrays.copyOf(stored, n);
+                case SNAPPY -> {
+                    int len = Snappy.uncompressedLength(stored, 0, n);
+                    byte[] out = new byte[len];
+                    int got = Snappy.uncompress(stored, 0, n, out, 0);
+                    if (got != len) {
+                        throw new BadTable(where + ": Snappy gave " + got + " bytes, expected " + len);
+                    }
+                    yield out;
+                }
+                default -> throw new BadTable(where + " is compressed with " + compressionName(compression)
+                        + "; only blocks without compression or with Snappy can be re-encoded");
+            };
+        } catch (IOException e) {
+            throw new BadTable(where + ": corrupt Snappy data (" + e.getMessage() + ")");
+        }
+    }
+
+    /**
+     * Stores {@code contents} with the given compression (the one the block had: a re-encoded block keeps its
+     * stored form, so the table's compression counters stay true) and a fresh trailer.
+     */
+    static byte[] encode(byte[] contents, int length, int compression, int checksumType) {
+        byte[] out;
+        int n;
+        try {
+            switch (compression) {
+                case NO_COMPRESSION -> {
+                    out = new byte[length + BlockHandle.TRAILER];
+                    System.arraycopy(contents, 0, out, 0, length);
+                    n = length;
+                }
+                case SNAPPY -> {
+                    byte[] tmp = new byte[Snappy.maxCompressedLength(length) + BlockHandle.TRAILER];
+                    n = Snappy.compress(contents, 0, length, tmp, 0);
+                    out = java.util.Arrays.copyOf(tmp, n + BlockHandle.TRAILER);
+                }
+                default -> throw new BadTable("cannot compress with " + compressionName(compression));
+            }
+        } catch (IOException e) {
+            throw new BadTable("Snappy failed: " + e.getMessage());
+        }
+        out[n] = (byte) compression;
+        int c = checksum(checksumType, out, 0, n);
+        out[n + 1] = (byte) c;
+        out[n + 2] = (byte) (c >>> 8);
+        out[n + 3] = (byte) (c >>> 16);
+        out[n + 4] = (byte) (c >>> 24);
+        return out;
+    }
+}
