@@ -13,6 +13,9 @@ import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.jar.Attributes;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 import statelab.cli.ExitCode;
 import statelab.cli.Failure;
 import statelab.cli.Output;
@@ -108,10 +111,6 @@ public final class JobCatalog {
             throw Failure.of(ExitCode.FAILURE, "jbang info tools %s did not print JSON: %s", script, e.getMessage());
         }
         Path jar = Path.of(info.path("applicationJar").asText());
-        String mainClass = info.path("mainClass").asText(null);
-        if (mainClass == null || mainClass.isBlank()) {
-            throw Failure.of(ExitCode.FAILURE, "jbang info tools %s named no main class", script);
-        }
         if (!Files.isRegularFile(jar)) {
             progress.accept("building " + canonical + " with jbang (the first build resolves Flink's jars)");
             jbang(checkout, List.of("build", "--quiet", script));
@@ -119,7 +118,21 @@ public final class JobCatalog {
                 throw Failure.of(ExitCode.FAILURE, "jbang built %s but %s is not there", script, jar);
             }
         }
-        return new JobJar(canonical, jar, mainClass);
+        return new JobJar(canonical, jar, mainClassOf(jar));
+    }
+
+    /** The jar's Main-Class, which jbang writes when it builds (it knows the main class only after compiling). */
+    private static String mainClassOf(Path jar) {
+        try (JarFile file = new JarFile(jar.toFile())) {
+            Manifest manifest = file.getManifest();
+            String main = manifest == null ? null : manifest.getMainAttributes().getValue(Attributes.Name.MAIN_CLASS);
+            if (main == null || main.isBlank()) {
+                throw Failure.of(ExitCode.FAILURE, "%s names no Main-Class", jar);
+            }
+            return main;
+        } catch (IOException e) {
+            throw Failure.of(ExitCode.FAILURE, "cannot read %s: %s", jar, e.getMessage());
+        }
     }
 
     /** Runs jbang in the checkout and returns its stdout; a failure carries the tail of its stderr. */

@@ -102,7 +102,8 @@ class CrashSafetyIT {
             try (Stream<Path> files = Files.list(dir)) {
                 tmp = files.filter(f -> f.getFileName().toString().endsWith(".tmp")).findFirst();
             }
-            if (tmp.isPresent() && Files.size(tmp.get()) > (1 << 20)) {
+            // swap-sst deletes the temporary file it reserved and lets RocksDB's writer create it anew: it may vanish
+            if (tmp.isPresent() && tmp.get().toFile().length() > (1 << 20)) {
                 return tmp.get();
             }
             assertThat(p.isAlive()).as("swap-sst still writing (make the generated SST larger if this fails)").isTrue();

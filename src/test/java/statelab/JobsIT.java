@@ -69,6 +69,22 @@ class JobsIT {
     }
 
     @Test
+    void aJobJbangNeverBuiltIsBuiltOnItsFirstSubmit() throws Exception {
+        // as on a fresh machine: an empty JBang cache and no jar cache of StateLab's own
+        TestCluster.Instance c = TestCluster.get();
+        Path jbangCache = Files.createTempDirectory(Checkout.TARGET, "cold-jbang-cache-");
+        Path home = Files.createTempDirectory(Checkout.TARGET, "cold-statelab-home-");
+        Proc.Result r = Checkout.jbang(Map.of("JBANG_CACHE_DIR", jbangCache.toString(), "STATELAB_HOME", home.toString(),
+                "STATELAB_REST_URL", c.restUrl()), "submit", "word-count", "--json", "--", "--words", "100");
+        assertThat(r.exit()).as("%s", r).isZero();
+        JsonNode submitted = JSON.readTree(r.out());
+        assertThat(submitted.get("state").asText()).isIn("RUNNING", "FINISHED");
+        try (Stream<Path> jars = Files.list(home.resolve("jars"))) {
+            assertThat(jars.map(p -> p.getFileName().toString())).anyMatch(n -> n.startsWith("word-count-") && n.endsWith(".jar"));
+        }
+    }
+
+    @Test
     void unknownJobsMissingJarsAndRejectedArgumentsAreClearErrors() {
         TestCluster.Instance c = TestCluster.get();
         InProcess.Result unknown = InProcess.run(new Submit(), "no-such-job", "--rest-url", c.restUrl());
