@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,6 +22,7 @@ import statelab.cli.AtomicFile;
 import statelab.cli.CommandRunner;
 import statelab.cli.ExitCode;
 import statelab.cli.Failure;
+import statelab.cli.HexBytes;
 import statelab.cli.Output;
 import statelab.cli.PipeInput;
 import statelab.flink.SavepointPath;
@@ -88,7 +88,7 @@ public final class SwapSst implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Instant start = Instant.now();
-        byte[] value = parseValue(valueHex);
+        byte[] value = HexBytes.parse("--value", valueHex);
         if (last < 1) {
             throw Failure.of(ExitCode.USAGE, "--last must be at least 1, got %d", last);
         }
@@ -252,17 +252,6 @@ public final class SwapSst implements Callable<Integer> {
         return sb.toString();
     }
 
-    private static byte[] parseValue(String hex) {
-        String s = hex.strip().replaceFirst("^0[xX]", "");
-        if (s.isEmpty() || s.length() % 2 != 0) {
-            throw Failure.of(ExitCode.USAGE, "--value must be an even number of hex digits, got '%s'", hex);
-        }
-        try {
-            return HexFormat.of().parseHex(s);
-        } catch (IllegalArgumentException e) {
-            throw Failure.of(ExitCode.USAGE, "--value must be hex digits, got '%s'", hex);
-        }
-    }
 
     public static void main(String[] args) {
         CommandRunner.main(new SwapSst(), args);

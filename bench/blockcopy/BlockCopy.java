@@ -8,7 +8,6 @@ package statelab.blockcopy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HexFormat;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,6 +17,7 @@ import statelab.cli.AtomicFile;
 import statelab.cli.CommandRunner;
 import statelab.cli.ExitCode;
 import statelab.cli.Failure;
+import statelab.cli.HexBytes;
 import statelab.cli.Output;
 
 /**
@@ -65,10 +65,10 @@ public final class BlockCopy implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        byte[] value = HexBytes.parse("--value", valueHex);
         if (last < 1) {
             throw Failure.of(ExitCode.USAGE, "--last must be at least 1, got %d", last);
         }
-        byte[] value = parseValue(valueHex);
         if (!Files.isRegularFile(in)) {
             throw Failure.of(ExitCode.NOT_FOUND, "no such file: %s", in);
         }
@@ -106,17 +106,6 @@ public final class BlockCopy implements Callable<Integer> {
         return ExitCode.OK.code;
     }
 
-    private static byte[] parseValue(String hex) {
-        String s = hex.strip().replaceFirst("^0[xX]", "");
-        if (s.isEmpty() || s.length() % 2 != 0) {
-            throw Failure.of(ExitCode.USAGE, "--value must be an even number of hex digits, got '%s'", hex);
-        }
-        try {
-            return HexFormat.of().parseHex(s);
-        } catch (IllegalArgumentException e) {
-            throw Failure.of(ExitCode.USAGE, "--value must be hex digits, got '%s'", hex);
-        }
-    }
 
     public static void main(String[] args) {
         CommandRunner.main(new BlockCopy(), args);
