@@ -145,7 +145,7 @@ public final class Cluster implements Callable<Integer> {
                             c.dir(), i.restPort());
                 }
                 output.progress("already running in %s", c.dir());
-                print(c, query(c, i));
+                print(query(c, i));
                 return ExitCode.OK.code;
             }
             if (live.isPresent() && live.get().any()) {
@@ -154,9 +154,9 @@ public final class Cluster implements Callable<Integer> {
             }
             LocalCluster.requireFreePort(port);
             Instant started = Instant.now();
-            Instance i = c.launch(configYaml, port, slots, msg -> output.progress("%s", msg));
+            Instance i = c.launch(configYaml, port, slots, output.progressLines());
             try {
-                c.awaitReady(i, timeout, msg -> output.progress("%s", msg));
+                c.awaitReady(i, timeout, output.progressLines());
             } catch (Failure f) {
                 PrintWriter err = output.err();
                 for (String component : List.of("jobmanager", "taskmanager")) {
@@ -170,11 +170,11 @@ public final class Cluster implements Callable<Integer> {
             }
             output.progress("ready in %s: %s (logs in %s)", Durations.format(Duration.between(started, Instant.now())),
                     i.restUrl(), c.logs());
-            print(c, query(c, i));
+            print(query(c, i));
             return ExitCode.OK.code;
         }
 
-        private void print(LocalCluster c, ClusterStatus status) {
+        private void print(ClusterStatus status) {
             output.result(status.restUrl(), status);
         }
     }

@@ -100,7 +100,7 @@ public final class Experiment implements Callable<Integer> {
 
         // a savepoint at the first instant of RUNNING holds next to nothing; after a checkpoint the job has counted
         try (var flink = rest.connect()) {
-            new statelab.flink.JobWatch(flink, statelab.flink.FlinkRest.parseJobId(jobId), msg -> output.progress("%s", msg))
+            new statelab.flink.JobWatch(flink, statelab.flink.FlinkRest.parseJobId(jobId), output.progressLines())
                     .awaitCompletedCheckpoint(timeout);
         }
         JsonNode savepoint = step("savepoint", new Savepoint(), List.of(jobId, "--timeout", timeout.toSeconds() + "s"));
@@ -209,7 +209,7 @@ public final class Experiment implements Callable<Integer> {
 
     private void cancel(String jobId) {
         try (var flink = rest.connect()) {
-            new statelab.flink.JobWatch(flink, statelab.flink.FlinkRest.parseJobId(jobId), msg -> output.progress("%s", msg))
+            new statelab.flink.JobWatch(flink, statelab.flink.FlinkRest.parseJobId(jobId), output.progressLines())
                     .cancelAndWait(Duration.ofSeconds(30));
         }
     }

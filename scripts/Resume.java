@@ -101,15 +101,15 @@ public final class Resume implements Callable<Integer> {
                 asRecorded ? (recorded.get().jar() != null ? Path.of(recorded.get().jar()) : null) : options.jar,
                 options.entryClass != null ? options.entryClass : asRecorded ? recorded.get().entryClass() : null,
                 List.copyOf(args), options.parallelism != null ? options.parallelism : recorded.map(JobRecord::parallelism).orElse(null),
-                Map.copyOf(jobConfig), msg -> output.progress("%s", msg));
+                Map.copyOf(jobConfig), output.progressLines());
         boolean altered = !TamperLog.read(dir).isEmpty();
 
         try (FlinkRest flink = rest.connect()) {
             boolean originalCanceled = recorded.isPresent() && stopOriginal(flink, recorded.get());
             JobRecord started = JobLauncher.launch(flink, jobSpec, options.restoreFrom(dir),
-                    msg -> output.progress("%s", msg));
+                    output.progressLines());
             JobID jobId = FlinkRest.parseJobId(started.jobId());
-            JobWatch watch = new JobWatch(flink, jobId, msg -> output.progress("%s", msg));
+            JobWatch watch = new JobWatch(flink, jobId, output.progressLines());
             Outcome outcome;
             try {
                 outcome = watch.awaitRestore(timeout);
@@ -160,7 +160,7 @@ public final class Resume implements Callable<Integer> {
             return false;
         }
         output.progress("canceling job %s, which made the savepoint and still holds slots (--keep-original keeps it)", id);
-        new JobWatch(flink, id, msg -> output.progress("%s", msg)).cancelAndWait(Duration.ofSeconds(30));
+        new JobWatch(flink, id, output.progressLines()).cancelAndWait(Duration.ofSeconds(30));
         return true;
     }
 

@@ -81,13 +81,13 @@ public final class Submit implements Callable<Integer> {
         List<String> args = split.passed();
         Restore restore = fromSavepoint == null ? null : options.restoreFrom(SavepointPath.directory(fromSavepoint));
         JobSpec jobSpec = JobLauncher.spec(job, options.jar, options.entryClass, List.copyOf(args), options.parallelism,
-                Map.copyOf(options.config), msg -> output.progress("%s", msg));
+                Map.copyOf(options.config), output.progressLines());
         try (FlinkRest flink = rest.connect()) {
-            JobRecord record = JobLauncher.launch(flink, jobSpec, restore, msg -> output.progress("%s", msg));
+            JobRecord record = JobLauncher.launch(flink, jobSpec, restore, output.progressLines());
             output.progress("submitted job %s (%s)", record.jobId(), record.jobName());
             String state = "SUBMITTED";
             if (wait != Wait.none) {
-                JobWatch watch = new JobWatch(flink, FlinkRest.parseJobId(record.jobId()), msg -> output.progress("%s", msg));
+                JobWatch watch = new JobWatch(flink, FlinkRest.parseJobId(record.jobId()), output.progressLines());
                 try {
                     state = watch.awaitRunning(timeout, wait == Wait.finished).getJobStatus().name();
                 } catch (Failure f) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -57,6 +58,11 @@ public final class Output {
             err.println(mixee.qualifiedName() + ": " + String.format(format, args));
             err.flush();
         }
+    }
+
+    /** {@link #progress} for callbacks that hand over finished lines (the shared code's progress reports). */
+    public Consumer<String> progressLines() {
+        return line -> progress("%s", line);
     }
 
     /** A warning the user should see whatever the terminal: stderr, always. */
