@@ -8,14 +8,10 @@
 //DESCRIPTION The whole tamper experiment on the local cluster: submit, savepoint, swap-sst, resume, verdict.
 package statelab;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -27,19 +23,23 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import statelab.cli.CommandRunner;
 import statelab.cli.Durations;
-import statelab.cli.ExitCode;
-import statelab.cli.Failure;
+import statelab.cli.HexBytes;
 import statelab.cli.Output;
 import statelab.cli.PassThrough;
+import statelab.flink.FlinkRest;
+import statelab.flink.JobCatalog;
+import statelab.flink.JobLauncher;
+import statelab.flink.JobWatch;
 import statelab.flink.RestOption;
+import statelab.flink.SavepointPath;
 
 /**
- * {@code experiment [JOB] [-- JOB_ARGS]}: the seed's whole experiment in one command, run by the same command
- * classes a pipeline runs: submit the job (word count by default) and wait until it runs and has completed a
- * checkpoint, take a native savepoint, rewrite the last N values of its newest SST, resume the job from it, and
- * print the verdict.
+ * {@code experiment [JOB] [-- JOB_ARGS]}: the seed's whole experiment in one command, composed of the typed
+ * operations the pipeline's commands run: {@link Submit#submit} the job (word count by default) and wait until it
+ * runs and has completed a checkpoint, {@link Savepoint#take} a native savepoint, {@link SwapSst#swap} the last N
+ * values of its newest SST, {@link Resume#resume} the job from it, and print the verdict.
  * {@code --control} skips the rewrite, for the untampered baseline. Each step is reported on stderr; stdout
- * carries the verdict line (or, with --json, the whole record). The exit code is resume's.
+ * carries the verdict line (or, with --json, the whole record). The exit code is the verdict's.
  */
 @Command(name = "experiment", mixinStandardHelpOptions = true, version = "StateLab experiment (Flink 2.3.0)",
         description = {"Run the tamper experiment on a cluster: submit → savepoint → swap-sst → resume → verdict.",
@@ -75,158 +75,63 @@ public final class Experiment implements Callable<Integer> {
     @Option(names = "--keep-job", description = "Leave the resumed job running at the end (default: cancel it).")
     boolean keepJob;
 
+    /** What experiment prints with --json: every step's own record, and the verdict. */
+    public record Record(String job, Submit.Submitted submit, Savepoint.Taken savepoint, SwapSst.Swapped swapSst,
+                         Resume.Resumed resume, String verdict, long millis) {}
+
     @Override
     public Integer call() throws IOException {
-        Instant start = Instant.now();
         PassThrough split = PassThrough.split(spec, positional);
-        String job = split.single("job") == null ? "word-count" : split.single("job");
-        List<String> jobArgs = new ArrayList<>(split.passed());
-        if (job.replace("-", "").equalsIgnoreCase("wordcount")) {
-            // stay RUNNING for the savepoint; after the restore, count the same words again so restored counts show
-            addIfAbsent(jobArgs, "--keep-running");
-        }
-        Map<String, Object> record = new LinkedHashMap<>();
-        record.put("job", job);
+        byte[] newValue = control ? null : HexBytes.parse("--value", value);
+        String job = split.single("job") == null ? JobCatalog.WORD_COUNT : split.single("job");
+        Record record = run(job, split.passed(), newValue);
+        output.result(record.resume().plain(), record);
+        return record.resume().exitCode().code;
+    }
 
-        List<String> submitArgs = new ArrayList<>(List.of(job, "--timeout", timeout.toSeconds() + "s"));
-        if (parallelism != null) {
-            submitArgs.addAll(List.of("-p", parallelism.toString()));
+    /** The experiment on {@code job}; {@code newValue} null is the control run (no rewrite). */
+    Record run(String job, List<String> passed, byte[] newValue) throws IOException {
+        Instant start = Instant.now();
+        var resolved = JobLauncher.spec(job, null, null, List.of(), parallelism, Map.of(), output.progressLines());
+        boolean wordCount = JobCatalog.WORD_COUNT.equals(resolved.job());
+        List<String> jobArgs = new ArrayList<>(passed);
+        if (wordCount && !jobArgs.contains("--keep-running")) {
+            jobArgs.add("--keep-running"); // stay RUNNING for the savepoint
         }
-        submitArgs.add("--");
-        submitArgs.addAll(jobArgs);
-        JsonNode submitted = step("submit", new Submit(), submitArgs);
-        record.put("submit", submitted);
-        String jobId = submitted.get("jobId").asText();
-
-        // a savepoint at the first instant of RUNNING holds next to nothing; after a checkpoint the job has counted
-        try (var flink = rest.connect()) {
-            new statelab.flink.JobWatch(flink, statelab.flink.FlinkRest.parseJobId(jobId), output.progressLines())
-                    .awaitCompletedCheckpoint(timeout);
-        }
-        JsonNode savepoint = step("savepoint", new Savepoint(), List.of(jobId, "--timeout", timeout.toSeconds() + "s"));
-        record.put("savepoint", savepoint);
-        String path = savepoint.get("savepoint").asText();
-
-        if (!control) {
-            List<String> swapArgs = new ArrayList<>(List.of(path, "--last", Integer.toString(last), "--value", value));
-            if (largest) {
-                swapArgs.add("--largest");
+        var jobSpec = new JobLauncher.JobSpec(resolved.job(), resolved.jar(), resolved.entryClass(), List.copyOf(jobArgs),
+                resolved.parallelism(), resolved.config());
+        try (FlinkRest flink = rest.connect()) {
+            Submit.Submitted submitted = step("submit", () -> Submit.submit(flink,
+                    new Submit.Request(jobSpec, null, Submit.Wait.running, timeout), output));
+            var jobId = FlinkRest.parseJobId(submitted.jobId());
+            // a savepoint at the first instant of RUNNING holds next to nothing; after a checkpoint the job has counted
+            new JobWatch(flink, jobId, output.progressLines()).awaitCompletedCheckpoint(timeout);
+            Savepoint.Taken taken = step("savepoint", () -> Savepoint.take(flink, Savepoint.Request.nativeOf(jobId, timeout), output));
+            var dir = SavepointPath.directory(taken.savepoint());
+            SwapSst.Swapped swapped = newValue == null ? null
+                    : step("swap-sst", () -> SwapSst.swap(SwapSst.Request.lastValues(dir, last, newValue, largest), output));
+            // after the restore, word-count counts the same words again, so restored counts show in its output
+            List<String> resumeArgs = wordCount ? List.of("--replay") : List.of();
+            Resume.Resumed resumed = step("resume", () -> Resume.resume(flink, Resume.Request.recorded(dir, resumeArgs, timeout), output));
+            if (!keepJob && resumed.exitCode().code == 0) {
+                new JobWatch(flink, FlinkRest.parseJobId(resumed.jobId()), output.progressLines()).cancelAndWait(Duration.ofSeconds(30));
             }
-            record.put("swapSst", step("swap-sst", new SwapSst(), swapArgs));
+            output.progress("verdict after %s: %s", Durations.format(Duration.between(start, Instant.now())), resumed.verdict());
+            return new Record(jobSpec.job(), submitted, taken, swapped, resumed, resumed.verdict(),
+                    Duration.between(start, Instant.now()).toMillis());
         }
-
-        List<String> resumeArgs = new ArrayList<>(List.of(path, "--timeout", timeout.toSeconds() + "s"));
-        if (job.replace("-", "").equalsIgnoreCase("wordcount")) {
-            resumeArgs.addAll(List.of("--", "--replay"));
-        }
-        StepResult resumed = run("resume", new Resume(), resumeArgs);
-        JsonNode verdict = Output.JSON.readTree(resumed.out());
-        record.put("resume", verdict);
-        record.put("verdict", verdict.get("verdict").asText());
-        record.put("millis", Duration.between(start, Instant.now()).toMillis());
-
-        String resumedJob = verdict.get("jobId").asText();
-        if (!keepJob && verdict.get("verdict").asText().equals("RESTORED")) {
-            cancel(resumedJob);
-        }
-        output.progress("verdict after %s: %s", Durations.format(Duration.between(start, Instant.now())), verdict.get("verdict").asText());
-        String plain = verdict.get("verdict").asText() + " " + resumedJob
-                + (verdict.hasNonNull("rootCause") ? ": " + verdict.get("rootCause").asText() : "")
-                + (verdict.get("verdict").asText().equals("TIMEOUT") ? ": " + verdict.get("reason").asText() : "");
-        output.result(plain, record);
-        return resumed.exitCode();
     }
 
-    private record StepResult(int exitCode, String out) {}
-
-    /** Runs one command with --json and returns its JSON; a failed step fails the experiment with its exit code. */
-    private JsonNode step(String name, Object command, List<String> args) throws IOException {
-        StepResult r = run(name, command, args);
-        if (r.exitCode() != 0) {
-            throw Failure.of(exitCode(r.exitCode()), "step '%s' failed (exit %d); its error is above", name, r.exitCode());
-        }
-        return Output.JSON.readTree(r.out());
-    }
-
-    private StepResult run(String name, Object command, List<String> args) {
-        List<String> all = new ArrayList<>(args);
-        int dashDash = all.indexOf("--");
-        List<String> flags = new ArrayList<>(List.of("--json"));
-        if (!(command instanceof SwapSst)) {
-            flags.addAll(List.of("--rest-url", rest.url()));
-        }
-        if (output.verbose()) {
-            flags.add("--verbose");
-        }
-        flags.add("--progress");
-        all.addAll(dashDash < 0 ? all.size() : dashDash, flags);
+    /** One step of the experiment, its duration reported on stderr; a failure ends the experiment with its exit code. */
+    private <T> T step(String name, Step<T> step) throws IOException {
         Instant t = Instant.now();
-        StringWriter out = new StringWriter();
-        PrintWriter err = progressWriter();
-        int code = CommandRunner.execute(command, new PrintWriter(out), err, all.toArray(String[]::new));
-        output.progress("%-9s %s (%s)", name, code == 0 ? "done" : "exit " + code, Durations.format(Duration.between(t, Instant.now())));
-        return new StepResult(code, out.toString().strip());
+        T result = step.run();
+        output.progress("%-9s done (%s)", name, Durations.format(Duration.between(t, Instant.now())));
+        return result;
     }
 
-    /** Steps' stderr: errors always, progress only when ours is shown. */
-    private PrintWriter progressWriter() {
-        PrintWriter mine = output.err();
-        return new PrintWriter(new java.io.Writer() {
-            private final StringBuilder line = new StringBuilder();
-
-            @Override
-            public void write(char[] buf, int off, int len) {
-                for (int i = off; i < off + len; i++) {
-                    if (buf[i] == '\n') {
-                        emit(line.toString());
-                        line.setLength(0);
-                    } else {
-                        line.append(buf[i]);
-                    }
-                }
-            }
-
-            private void emit(String s) {
-                if (s.startsWith("error:") || s.startsWith("warning:")) {
-                    mine.println(s);
-                    mine.flush();
-                } else {
-                    output.progress("  %s", s);
-                }
-            }
-
-            @Override
-            public void flush() {
-                mine.flush();
-            }
-
-            @Override
-            public void close() {
-                flush();
-            }
-        }, true);
-    }
-
-    private void cancel(String jobId) {
-        try (var flink = rest.connect()) {
-            new statelab.flink.JobWatch(flink, statelab.flink.FlinkRest.parseJobId(jobId), output.progressLines())
-                    .cancelAndWait(Duration.ofSeconds(30));
-        }
-    }
-
-    private static ExitCode exitCode(int code) {
-        for (ExitCode c : ExitCode.values()) {
-            if (c.code == code) {
-                return c;
-            }
-        }
-        return ExitCode.FAILURE;
-    }
-
-    private static void addIfAbsent(List<String> args, String flag) {
-        if (!args.contains(flag)) {
-            args.add(flag);
-        }
+    private interface Step<T> {
+        T run() throws IOException;
     }
 
     public static void main(String[] args) {

@@ -76,74 +76,105 @@ public final class Resume implements Callable<Integer> {
             description = "How long to watch for a verdict (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
-    /** What resume prints with --json. */
-    record Resumed(String verdict, String jobId, String state, int failures, String rootCause, String reason,
-                   String savepoint, String restoredFrom, Long restoredCheckpointId, Long firstCheckpointAfterRestore,
-                   boolean altered, long millisToVerdict, String originalJobId, boolean originalCanceled, boolean canceled) {}
+    /** What resume prints with --json; {@link #plain()} is its one-line form. */
+    public record Resumed(String verdict, String jobId, String state, int failures, String rootCause, String reason,
+                          String savepoint, String restoredFrom, Long restoredCheckpointId, Long firstCheckpointAfterRestore,
+                          boolean altered, long millisToVerdict, String originalJobId, boolean originalCanceled, boolean canceled) {
+        /** The verdict line: {@code RESTORED <job>}, {@code RESTORE_FAILED <job>: <root cause>}, {@code TIMEOUT <job>: <why>}. */
+        public String plain() {
+            return switch (Verdict.valueOf(verdict)) {
+                case RESTORED -> "RESTORED " + jobId;
+                case RESTORE_FAILED -> "RESTORE_FAILED " + jobId + ": " + (rootCause != null ? rootCause : reason);
+                case TIMEOUT -> "TIMEOUT " + jobId + ": " + reason;
+            };
+        }
+
+        public ExitCode exitCode() {
+            return Verdict.valueOf(verdict).exitCode;
+        }
+    }
+
+    /**
+     * What to resume: the typed form of this command's options. {@code job} and {@code jar} start another job than
+     * the recorded one; {@code extraArgs} are added to the job's arguments; {@code options} may be null (defaults).
+     */
+    public record Request(Path savepoint, String job, JobOptions options, List<String> extraArgs, boolean keepOriginal,
+                          boolean keepFailed, Duration timeout) {
+        /** The job recorded beside {@code savepoint}, with {@code extraArgs} added. */
+        public static Request recorded(Path savepoint, List<String> extraArgs, Duration timeout) {
+            return new Request(savepoint, null, new JobOptions(), extraArgs, false, false, timeout);
+        }
+    }
 
     @Override
     public Integer call() {
         PassThrough split = PassThrough.split(spec, positional);
         Path dir = SavepointPath.directory(PipeInput.argumentOrStdin(split.single("savepoint"), "savepoint", "savepoint path",
                 "swap-sst or savepoint"));
-        List<String> extraArgs = split.passed();
+        try (FlinkRest flink = rest.connect()) {
+            Resumed resumed = resume(flink, new Request(dir, job, options, split.passed(), keepOriginal, keepFailed, timeout), output);
+            output.result(resumed.plain(), resumed);
+            return resumed.exitCode().code;
+        }
+    }
+
+    /** Starts the job from the savepoint and watches it to a verdict; see the class comment. */
+    public static Resumed resume(FlinkRest flink, Request request, Output output) {
+        Path dir = request.savepoint();
+        JobOptions options = request.options();
         Optional<JobRecord> recorded = JobRecord.loadBeside(dir);
-        boolean asRecorded = job == null && options.jar == null;
+        boolean asRecorded = request.job() == null && options.jar == null;
         if (asRecorded && recorded.isEmpty()) {
             throw Failure.of(ExitCode.USAGE, "%s does not say which job made it (no %s): pass --job or --jar", dir, JobRecord.SIDECAR);
         }
         List<String> args = new ArrayList<>(asRecorded ? recorded.get().programArgs() : List.of());
-        args.addAll(extraArgs);
+        args.addAll(request.extraArgs());
         Map<String, String> jobConfig = new LinkedHashMap<>(recorded.map(JobRecord::config).filter(c -> c != null).orElse(Map.of()));
         jobConfig.putAll(options.config);
         JobSpec jobSpec = JobLauncher.spec(
-                asRecorded ? recorded.get().job() : job,
+                asRecorded ? recorded.get().job() : request.job(),
                 asRecorded ? (recorded.get().jar() != null ? Path.of(recorded.get().jar()) : null) : options.jar,
                 options.entryClass != null ? options.entryClass : asRecorded ? recorded.get().entryClass() : null,
                 List.copyOf(args), options.parallelism != null ? options.parallelism : recorded.map(JobRecord::parallelism).orElse(null),
                 Map.copyOf(jobConfig), output.progressLines());
         boolean altered = !TamperLog.read(dir).isEmpty();
 
-        try (FlinkRest flink = rest.connect()) {
-            boolean originalCanceled = recorded.isPresent() && stopOriginal(flink, recorded.get());
-            JobRecord started = JobLauncher.launch(flink, jobSpec, options.restoreFrom(dir),
-                    output.progressLines());
-            JobID jobId = FlinkRest.parseJobId(started.jobId());
-            JobWatch watch = new JobWatch(flink, jobId, output.progressLines());
-            Outcome outcome;
-            try {
-                outcome = watch.awaitRestore(timeout);
-            } catch (Failure f) {
-                if (f.exitCode() == ExitCode.NO_SLOTS) {
-                    watch.cancelAndWait(Duration.ofSeconds(30));
-                    output.progress("canceled job %s, which was waiting for slots", jobId);
-                }
-                throw f;
-            }
-            boolean canceled = false;
-            if (outcome.verdict() == Verdict.RESTORE_FAILED && !keepFailed) {
+        boolean originalCanceled = recorded.isPresent() && !request.keepOriginal() && stopOriginal(flink, recorded.get(), output);
+        JobRecord started = JobLauncher.launch(flink, jobSpec, options.restoreFrom(dir), output.progressLines());
+        JobID jobId = FlinkRest.parseJobId(started.jobId());
+        JobWatch watch = new JobWatch(flink, jobId, output.progressLines());
+        Outcome outcome;
+        try {
+            outcome = watch.awaitRestore(request.timeout());
+        } catch (Failure f) {
+            if (f.exitCode() == ExitCode.NO_SLOTS) {
                 watch.cancelAndWait(Duration.ofSeconds(30));
-                canceled = true;
+                output.progress("canceled job %s, which was waiting for slots", jobId);
             }
-            output.progress("verdict %s after %s: %s", outcome.verdict(), Durations.format(Duration.ofMillis(outcome.millisToVerdict())),
-                    outcome.reason());
-            if (altered && outcome.verdict() == Verdict.RESTORED) {
-                output.warn("Flink restored a savepoint that swap-sst altered (%s): the job runs on altered state", TamperLog.FILE);
-            }
-            output.result(plain(outcome), new Resumed(outcome.verdict().name(), outcome.jobId(), outcome.state(), outcome.failures(),
-                    outcome.rootCause(), outcome.reason(), dir.toString(), outcome.restoredFrom(), outcome.restoredCheckpointId(),
-                    outcome.firstCheckpointAfterRestore(), altered, outcome.millisToVerdict(),
-                    recorded.map(JobRecord::jobId).orElse(null), originalCanceled, canceled));
-            return outcome.verdict().exitCode.code;
+            throw f;
         }
+        boolean canceled = false;
+        if (outcome.verdict() == Verdict.RESTORE_FAILED && !request.keepFailed()) {
+            watch.cancelAndWait(Duration.ofSeconds(30));
+            canceled = true;
+        }
+        output.progress("verdict %s after %s: %s", outcome.verdict(), Durations.format(Duration.ofMillis(outcome.millisToVerdict())),
+                outcome.reason());
+        if (altered && outcome.verdict() == Verdict.RESTORED) {
+            output.warn("Flink restored a savepoint that swap-sst altered (%s): the job runs on altered state", TamperLog.FILE);
+        }
+        return new Resumed(outcome.verdict().name(), outcome.jobId(), outcome.state(), outcome.failures(),
+                outcome.rootCause(), outcome.reason(), dir.toString(), outcome.restoredFrom(), outcome.restoredCheckpointId(),
+                outcome.firstCheckpointAfterRestore(), altered, outcome.millisToVerdict(),
+                recorded.map(JobRecord::jobId).orElse(null), originalCanceled, canceled);
     }
 
     /**
      * Slots are few: if the job the savepoint came from still runs on this cluster, cancel it first (unless
      * --keep-original). Returns whether it was canceled.
      */
-    private boolean stopOriginal(FlinkRest flink, JobRecord original) {
-        if (keepOriginal || original.restUrl() == null || !FlinkRest.parseUrl(original.restUrl()).equals(flink.url())) {
+    private static boolean stopOriginal(FlinkRest flink, JobRecord original, Output output) {
+        if (original.restUrl() == null || !FlinkRest.parseUrl(original.restUrl()).equals(flink.url())) {
             return false;
         }
         JobID id = FlinkRest.parseJobId(original.jobId());
@@ -162,14 +193,6 @@ public final class Resume implements Callable<Integer> {
         output.progress("canceling job %s, which made the savepoint and still holds slots (--keep-original keeps it)", id);
         new JobWatch(flink, id, output.progressLines()).cancelAndWait(Duration.ofSeconds(30));
         return true;
-    }
-
-    private static String plain(Outcome o) {
-        return switch (o.verdict()) {
-            case RESTORED -> "RESTORED " + o.jobId();
-            case RESTORE_FAILED -> "RESTORE_FAILED " + o.jobId() + ": " + (o.rootCause() != null ? o.rootCause() : o.reason());
-            case TIMEOUT -> "TIMEOUT " + o.jobId() + ": " + o.reason();
-        };
     }
 
     public static void main(String[] args) {

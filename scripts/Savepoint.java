@@ -14,7 +14,12 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.temporal.ChronoUnit;
 import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.runtime.rest.messages.job.JobDetailsInfo;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.rest.messages.TriggerId;
 import org.apache.flink.runtime.rest.messages.job.savepoints.SavepointInfo;
@@ -29,6 +34,7 @@ import statelab.cli.Failure;
 import statelab.cli.Output;
 import statelab.cli.PipeInput;
 import statelab.flink.FlinkRest;
+import statelab.flink.JobCatalog;
 import statelab.flink.JobRecord;
 import statelab.flink.RestOption;
 import statelab.flink.RootCause;
@@ -68,8 +74,15 @@ public final class Savepoint implements Callable<Integer> {
     Duration timeout;
 
     /** What savepoint prints with --json. */
-    record Taken(String savepoint, String location, String jobId, String format, boolean stopped, long files, long bytes,
-                 long millis) {}
+    public record Taken(String savepoint, String location, String jobId, String format, boolean stopped, long files, long bytes,
+                        long millis) {}
+
+    /** Which savepoint to take: the typed form of this command's options ({@code dir} null: the cluster's). */
+    public record Request(JobID jobId, SavepointFormatType format, boolean stop, boolean drain, String dir, Duration timeout) {
+        public static Request nativeOf(JobID jobId, Duration timeout) {
+            return new Request(jobId, SavepointFormatType.NATIVE, false, false, null, timeout);
+        }
+    }
 
     @Override
     public Integer call() throws IOException {
@@ -78,34 +91,70 @@ public final class Savepoint implements Callable<Integer> {
         }
         JobID jobId = FlinkRest.parseJobId(PipeInput.argumentOrStdin(jobIdArg, "jobId", "job id", "submit"));
         String target = dir == null ? null : SavepointPath.local(dir).toUri().toString();
-        Instant start = Instant.now();
         try (FlinkRest flink = rest.connect()) {
-            flink.job(jobId); // a clear "not found" before anything is triggered
-            TriggerId trigger = stop ? flink.stopWithSavepoint(jobId, target, format, drain) : flink.triggerSavepoint(jobId, target, format);
-            output.progress("%s savepoint of job %s triggered (%s)", format, jobId, trigger);
-            String location = await(flink, jobId, trigger, start.plus(timeout));
-            output.progress("savepoint completed in %s: %s", Durations.format(Duration.between(start, Instant.now())), location);
-            if (!location.startsWith("file:") && !location.startsWith("/")) {
-                output.warn("savepoint is not on the local file system (%s); not checked, not annotated", location);
-                output.result(location, new Taken(location, location, jobId.toString(), format.name(), stop, -1, -1,
-                        Duration.between(start, Instant.now()).toMillis()));
-                return ExitCode.OK.code;
-            }
-            Path path = SavepointPath.directory(location);
-            Optional<JobRecord> record = JobRecord.load(jobId.toString());
-            if (record.isPresent()) {
-                record.get().saveBeside(path);
-            } else {
-                output.warn("job %s was not submitted by StateLab: resume will need --job or --jar", jobId);
-            }
-            long[] size = measure(path);
-            output.result(path.toString(), new Taken(path.toString(), location, jobId.toString(), format.name(), stop, size[0], size[1],
-                    Duration.between(start, Instant.now()).toMillis()));
+            Taken taken = take(flink, new Request(jobId, format, stop, drain, target, timeout), output);
+            output.result(taken.savepoint(), taken);
             return ExitCode.OK.code;
         }
     }
 
-    private String await(FlinkRest flink, JobID jobId, TriggerId trigger, Instant deadline) {
+    /**
+     * Triggers the savepoint, polls it to completion, checks the directory, and copies the job's record beside
+     * {@code _metadata}. A job that is no longer running is said to be so (with its state and when it ended)
+     * before anything is triggered, instead of Flink's "could not find job".
+     */
+    public static Taken take(FlinkRest flink, Request request, Output output) throws IOException {
+        Instant start = Instant.now();
+        JobID jobId = request.jobId();
+        requireRunning(flink, jobId);
+        TriggerId trigger;
+        try {
+            trigger = request.stop()
+                    ? flink.stopWithSavepoint(jobId, request.dir(), request.format(), request.drain())
+                    : flink.triggerSavepoint(jobId, request.dir(), request.format());
+        } catch (Failure f) {
+            requireRunning(flink, jobId); // it may have ended between the look and the trigger
+            throw f;
+        }
+        output.progress("%s savepoint of job %s triggered (%s)", request.format(), jobId, trigger);
+        String location = await(flink, jobId, trigger, start.plus(request.timeout()), request.timeout());
+        output.progress("savepoint completed in %s: %s", Durations.format(Duration.between(start, Instant.now())), location);
+        if (!location.startsWith("file:") && !location.startsWith("/")) {
+            output.warn("savepoint is not on the local file system (%s); not checked, not annotated", location);
+            return new Taken(location, location, jobId.toString(), request.format().name(), request.stop(), -1, -1,
+                    Duration.between(start, Instant.now()).toMillis());
+        }
+        Path path = SavepointPath.directory(location);
+        Optional<JobRecord> record = JobRecord.load(jobId.toString());
+        if (record.isPresent()) {
+            record.get().saveBeside(path);
+        } else {
+            output.warn("job %s was not submitted by StateLab: resume will need --job or --jar", jobId);
+        }
+        long[] size = measure(path);
+        return new Taken(path.toString(), location, jobId.toString(), request.format().name(), request.stop(), size[0], size[1],
+                Duration.between(start, Instant.now()).toMillis());
+    }
+
+    /** Fails with what happened to the job when it is no longer running: a savepoint needs a running job. */
+    private static void requireRunning(FlinkRest flink, JobID jobId) {
+        JobDetailsInfo job = flink.job(jobId); // a clear "not found" for an id the cluster never had
+        JobStatus status = job.getJobStatus();
+        if (!status.isTerminalState()) {
+            return;
+        }
+        String ended = job.getEndTime() > 0
+                ? " at " + LocalTime.ofInstant(Instant.ofEpochMilli(job.getEndTime()), ZoneId.systemDefault()).truncatedTo(ChronoUnit.SECONDS)
+                        + ", " + Durations.format(Duration.between(Instant.ofEpochMilli(job.getEndTime()), Instant.now())) + " ago"
+                : "";
+        boolean wordCount = JobRecord.load(jobId.toString()).map(r -> JobCatalog.WORD_COUNT.equals(r.job())).orElse(false);
+        String hint = wordCount ? "; word-count ends after its last word: submit it with -- --keep-running to take a savepoint" : "";
+        throw Failure.of(status == JobStatus.FAILED ? ExitCode.JOB_FAILED : ExitCode.NOT_FOUND,
+                "job %s (%s) is %s since%s: a savepoint needs a running job%s", jobId, job.getName(), status,
+                ended.isEmpty() ? " it ended" : ended, hint);
+    }
+
+    private static String await(FlinkRest flink, JobID jobId, TriggerId trigger, Instant deadline, Duration timeout) {
         while (true) {
             Optional<SavepointInfo> done = flink.savepointStatus(jobId, trigger);
             if (done.isPresent()) {

@@ -24,6 +24,7 @@ import statelab.cli.Failure;
 import statelab.cli.Output;
 import statelab.cli.PassThrough;
 import statelab.flink.FlinkRest;
+import statelab.flink.JobCatalog;
 import statelab.flink.JobLauncher;
 import statelab.flink.JobLauncher.JobSpec;
 import statelab.flink.JobOptions;
@@ -56,7 +57,7 @@ public final class Submit implements Callable<Integer> {
     @Option(names = {"-s", "--from-savepoint"}, paramLabel = "PATH", description = "Start from this savepoint or checkpoint.")
     String fromSavepoint;
 
-    enum Wait { none, running, finished }
+    public enum Wait { none, running, finished }
 
     @Option(names = "--wait", paramLabel = "UNTIL", defaultValue = "running",
             description = "Wait until the job is: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
@@ -67,12 +68,14 @@ public final class Submit implements Callable<Integer> {
     Duration timeout;
 
     /** What submit prints with --json. */
-    record Submitted(String jobId, String jobName, String job, String jar, String state, String restUrl, Integer parallelism,
-                     List<String> programArgs, String fromSavepoint, long millis) {}
+    public record Submitted(String jobId, String jobName, String job, String jar, String state, String restUrl, Integer parallelism,
+                            List<String> programArgs, String fromSavepoint, long millis) {}
+
+    /** What to submit and how long to wait for it: the typed form of this command's options. */
+    public record Request(JobSpec spec, Restore restore, Wait until, Duration timeout) {}
 
     @Override
     public Integer call() {
-        Instant start = Instant.now();
         PassThrough split = PassThrough.split(spec, positional);
         String job = split.single("job");
         if (job != null && options.jar != null) {
@@ -82,27 +85,47 @@ public final class Submit implements Callable<Integer> {
         Restore restore = fromSavepoint == null ? null : options.restoreFrom(SavepointPath.directory(fromSavepoint));
         JobSpec jobSpec = JobLauncher.spec(job, options.jar, options.entryClass, List.copyOf(args), options.parallelism,
                 Map.copyOf(options.config), output.progressLines());
+        warnIfItWillNotStay(jobSpec);
         try (FlinkRest flink = rest.connect()) {
-            JobRecord record = JobLauncher.launch(flink, jobSpec, restore, output.progressLines());
-            output.progress("submitted job %s (%s)", record.jobId(), record.jobName());
-            String state = "SUBMITTED";
-            if (wait != Wait.none) {
-                JobWatch watch = new JobWatch(flink, FlinkRest.parseJobId(record.jobId()), output.progressLines());
-                try {
-                    state = watch.awaitRunning(timeout, wait == Wait.finished).getJobStatus().name();
-                } catch (Failure f) {
-                    if (f.exitCode() == ExitCode.NO_SLOTS) {
-                        // a job parked for slots would grab them later, unasked; withdraw it
-                        watch.cancelAndWait(Duration.ofSeconds(30));
-                        output.progress("canceled job %s, which was waiting for slots", record.jobId());
-                    }
-                    throw f;
-                }
-            }
-            output.result(record.jobId(), new Submitted(record.jobId(), record.jobName(), record.job(), record.jar(), state,
-                    record.restUrl(), options.parallelism, record.programArgs(), record.fromSavepoint(),
-                    Duration.between(start, Instant.now()).toMillis()));
+            Submitted submitted = submit(flink, new Request(jobSpec, restore, wait, timeout), output);
+            output.result(submitted.jobId(), submitted);
             return ExitCode.OK.code;
+        }
+    }
+
+    /**
+     * Submits a job and waits as asked. A job left waiting for slots is withdrawn before {@link ExitCode#NO_SLOTS}
+     * is thrown, so that it does not grab them later, unasked.
+     */
+    public static Submitted submit(FlinkRest flink, Request request, Output output) {
+        Instant start = Instant.now();
+        JobRecord record = JobLauncher.launch(flink, request.spec(), request.restore(), output.progressLines());
+        output.progress("submitted job %s (%s)", record.jobId(), record.jobName());
+        String state = "SUBMITTED";
+        if (request.until() != Wait.none) {
+            JobWatch watch = new JobWatch(flink, FlinkRest.parseJobId(record.jobId()), output.progressLines());
+            try {
+                state = watch.awaitRunning(request.timeout(), request.until() == Wait.finished).getJobStatus().name();
+            } catch (Failure f) {
+                if (f.exitCode() == ExitCode.NO_SLOTS) {
+                    watch.cancelAndWait(Duration.ofSeconds(30));
+                    output.progress("canceled job %s, which was waiting for slots", record.jobId());
+                }
+                throw f;
+            }
+        }
+        return new Submitted(record.jobId(), record.jobName(), record.job(), record.jar(), state, record.restUrl(),
+                request.spec().parallelism(), record.programArgs(), record.fromSavepoint(), Duration.between(start, Instant.now()).toMillis());
+    }
+
+    /**
+     * word-count ends after its last word unless told to keep running, and a finished job cannot take a savepoint:
+     * said here, when the job is submitted to run, rather than by the savepoint that follows in a pipeline.
+     */
+    private void warnIfItWillNotStay(JobSpec jobSpec) {
+        if (wait == Wait.running && JobCatalog.WORD_COUNT.equals(jobSpec.job()) && !jobSpec.programArgs().contains("--keep-running")) {
+            output.warn("word-count finishes after its last word (a few seconds); to take a savepoint of it, submit it with "
+                    + "-- --keep-running");
         }
     }
 

@@ -79,79 +79,173 @@ public final class SwapSst implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Print what would change (keys and values decoded); write nothing.")
     boolean dryRun;
 
-    record Changed(String key, String keyHex, String oldValue, String oldHex, String newValue, String newHex) {}
+    public record Changed(String key, String keyHex, String oldValue, String oldHex, String newValue, String newHex) {}
 
-    record Swapped(String savepoint, String sst, String rocksdbName, String operator, Integer subtask, String columnFamily,
-                   boolean inline, long entries, List<Changed> changed, long bytesBefore, long bytesAfter, String backup,
-                   boolean dryRun, long millis) {}
+    /** What swap-sst prints with --json. */
+    public record Swapped(String savepoint, String sst, String rocksdbName, String operator, Integer subtask, String columnFamily,
+                          boolean inline, long entries, List<Changed> changed, long bytesBefore, long bytesAfter, String backup,
+                          boolean dryRun, long millis) {}
+
+    /**
+     * The tamper to make: the typed form of this command's options. {@code path} is a savepoint directory (or its
+     * {@code _metadata}) or one SST file; {@code file}, {@code operator}, {@code subtask} and {@code largest}
+     * choose the SST within a savepoint.
+     */
+    public record Request(Path path, int last, byte[] value, String file, String operator, Integer subtask, boolean largest,
+                          boolean backup, boolean dryRun) {
+        /** The seed's tamper on a savepoint: the last {@code last} values of its newest SST set to {@code value}. */
+        public static Request lastValues(Path savepoint, int last, byte[] value, boolean largest) {
+            return new Request(savepoint, last, value, null, null, null, largest, false, false);
+        }
+    }
 
     @Override
     public Integer call() throws IOException {
-        Instant start = Instant.now();
         byte[] value = HexBytes.parse("--value", valueHex);
+        checkSelection(last, largest, file != null || operator != null || subtask != null);
+        Path path = SavepointPath.local(PipeInput.argumentOrStdin(pathArg, "savepoint", "savepoint path", "savepoint"));
+        Swapped result = swap(new Request(path, last, value, file, operator, subtask, largest, backup, dryRun), output);
+        output.result(dryRun ? describe(result) : result.savepoint(), result);
+        return ExitCode.OK.code;
+    }
+
+    /** Rewrites the chosen SST (or, with {@code dryRun}, only says what would change) and records the tamper. */
+    public static Swapped swap(Request request, Output output) throws IOException {
+        return new Rewrite(request, output).run();
+    }
+
+    /** One rewrite: the request, where it reports, and when it started. */
+    private static final class Rewrite {
+        private final Request r;
+        private final Output output;
+        private final Instant start = Instant.now();
+
+        Rewrite(Request r, Output output) {
+            this.r = r;
+            this.output = output;
+        }
+
+        Swapped run() throws IOException {
+            boolean selects = r.file() != null || r.operator() != null || r.subtask() != null;
+            checkSelection(r.last(), r.largest(), selects);
+            Path path = r.path();
+            if (!Files.exists(path)) {
+                throw Failure.of(ExitCode.NOT_FOUND, "no such file or directory: %s", path);
+            }
+            if (Files.isRegularFile(path) && !path.getFileName().toString().equals(SavepointLayout.METADATA)) {
+                if (selects || r.largest()) {
+                    throw Failure.of(ExitCode.USAGE, "--file, --operator, --subtask and --largest select within a savepoint, not a single SST");
+                }
+                Plan plan = SstRewriter.plan(path, r.last(), r.value());
+                return rewriteFile(path, path, plan, null, null);
+            }
+            return swapInSavepoint(SavepointPath.directory(path.toString()));
+        }
+
+        private Swapped swapInSavepoint(Path dir) throws IOException {
+            SavepointLayout layout = SavepointLayout.load(dir);
+            StateFile target = r.largest() ? layout.largestFile() : choose(layout.targets(r.operator(), r.subtask(), r.file()));
+            output.progress("target: %s, %d bytes", target.describe(), target.size());
+            Swapped result;
+            if (target.inline()) {
+                result = rewriteInline(layout, target);
+            } else {
+                Plan plan = SstRewriter.plan(target.path(), r.last(), r.value());
+                result = rewriteFile(dir, target.path(), plan, codec(layout, target, plan), target);
+            }
+            if (!r.dryRun()) {
+                TamperLog.append(dir, new TamperLog.Entry(Instant.now().toString(), target.rocksdbName(), target.fileName(),
+                        target.inline(), target.operatorLabel(), target.subtask(), result.changed().size(), result.bytesBefore(),
+                        result.bytesAfter()));
+            }
+            return result;
+        }
+
+        /**
+         * The first candidate holding at least --last entries: a savepoint taken right after a flush can have a newest
+         * SST with a single entry. When none has enough, the first, so that the rewrite says why it cannot.
+         */
+        private StateFile choose(List<StateFile> candidates) throws IOException {
+            if (candidates.size() == 1) {
+                return candidates.get(0);
+            }
+            for (StateFile candidate : candidates) {
+                long entries = entries(candidate);
+                if (entries >= r.last()) {
+                    return candidate;
+                }
+                output.progress("%s holds %d entries, fewer than %d: taking an older SST", candidate.describe(), entries, r.last());
+            }
+            return candidates.get(0);
+        }
+
+        /** Rewrites an SST that is a file: a new file beside it, then an atomic rename over it. */
+        private Swapped rewriteFile(Path shown, Path sst, Plan plan, FlinkKeyCodec codec, StateFile target) {
+            if (r.dryRun()) {
+                return swapped(shown, sst, plan, codec, target, false, plan.info().size(), null);
+            }
+            try (AtomicFile out = AtomicFile.beside(sst)) {
+                Files.delete(out.tmp()); // SstFileWriter creates the file itself
+                SstRewriter.Result result = SstRewriter.rewrite(sst, out.tmp(), plan, n -> progress(n, plan));
+                out.commit(r.backup());
+                return swapped(shown, sst, plan, codec, target, false, result.bytesAfter(), r.backup() ? AtomicFile.backupOf(sst) : null);
+            } catch (IOException e) {
+                throw Failure.of(ExitCode.CANNOT_WRITE, "cannot write beside %s: %s", sst, e.getMessage());
+            }
+        }
+
+        /** Rewrites an SST inlined in _metadata: via temporary files, then a new _metadata moved over the old one. */
+        private Swapped rewriteInline(SavepointLayout layout, StateFile target) throws IOException {
+            Path metadata = layout.dir().resolve(SavepointLayout.METADATA);
+            Path work = Files.createTempDirectory("statelab-swap-");
+            try {
+                Path original = work.resolve(target.rocksdbName());
+                Files.write(original, target.inlineBytes());
+                Plan plan = SstRewriter.plan(original, r.last(), r.value());
+                FlinkKeyCodec codec = codec(layout, target, plan);
+                if (r.dryRun()) {
+                    return swapped(layout.dir(), metadata, plan, codec, target, true, plan.info().size(), null);
+                }
+                Path rewritten = work.resolve(target.rocksdbName() + ".new");
+                SstRewriter.Result result = SstRewriter.rewrite(original, rewritten, plan, n -> progress(n, plan));
+                layout.replaceInline(target, Files.readAllBytes(rewritten));
+                try (AtomicFile out = AtomicFile.beside(metadata)) {
+                    try (DataOutputStream stream = new DataOutputStream(Files.newOutputStream(out.tmp()))) {
+                        layout.writeMetadata(stream);
+                    }
+                    out.commit(r.backup());
+                }
+                return swapped(layout.dir(), metadata, plan, codec, target, true, result.bytesAfter(),
+                        r.backup() ? AtomicFile.backupOf(metadata) : null);
+            } finally {
+                try (var files = Files.list(work)) {
+                    files.forEach(f -> f.toFile().delete());
+                }
+                Files.deleteIfExists(work);
+            }
+        }
+
+        private void progress(long entries, Plan plan) {
+            output.progress("%,d of %,d entries copied", entries, plan.info().entries());
+        }
+
+        private Swapped swapped(Path shown, Path sst, Plan plan, FlinkKeyCodec codec, StateFile target, boolean inline,
+                                long bytesAfter, Path backupPath) {
+            List<Changed> changed = plan.changes().stream().map(c -> changed(c, codec)).toList();
+            return new Swapped(shown.toString(), sst.toString(), target == null ? null : target.rocksdbName(),
+                    target == null ? null : target.operatorLabel(), target == null ? null : target.subtask(), plan.info().columnFamily(),
+                    inline, plan.info().entries(), changed, plan.info().size(), bytesAfter, backupPath == null ? null : backupPath.toString(),
+                    r.dryRun(), Duration.between(start, Instant.now()).toMillis());
+        }
+    }
+
+    private static void checkSelection(int last, boolean largest, boolean selects) {
         if (last < 1) {
             throw Failure.of(ExitCode.USAGE, "--last must be at least 1, got %d", last);
         }
-        if (largest && (file != null || operator != null || subtask != null)) {
+        if (largest && selects) {
             throw Failure.of(ExitCode.USAGE, "--largest picks the file by itself: drop --file, --operator and --subtask");
         }
-        Path path = SavepointPath.local(PipeInput.argumentOrStdin(pathArg, "savepoint", "savepoint path", "savepoint"));
-        if (!Files.exists(path)) {
-            throw Failure.of(ExitCode.NOT_FOUND, "no such file or directory: %s", path);
-        }
-        if (Files.isRegularFile(path) && !path.getFileName().toString().equals(SavepointLayout.METADATA)) {
-            if (file != null || operator != null || subtask != null || largest) {
-                throw Failure.of(ExitCode.USAGE, "--file, --operator, --subtask and --largest select within a savepoint, not a single SST");
-            }
-            return swapSingleFile(path, value, start);
-        }
-        return swapInSavepoint(SavepointPath.directory(path.toString()), value, start);
-    }
-
-    private int swapSingleFile(Path sst, byte[] value, Instant start) {
-        Plan plan = SstRewriter.plan(sst, last, value);
-        FlinkKeyCodec hexOnly = null;
-        Swapped result = rewriteFile(sst, sst, plan, hexOnly, null, start);
-        output.result(dryRun ? describe(result) : sst.toString(), result);
-        return ExitCode.OK.code;
-    }
-
-    private int swapInSavepoint(Path dir, byte[] value, Instant start) throws IOException {
-        SavepointLayout layout = SavepointLayout.load(dir);
-        StateFile target = largest ? layout.largestFile() : choose(layout.targets(operator, subtask, file));
-        output.progress("target: %s, %d bytes", target.describe(), target.size());
-        Swapped result;
-        if (target.inline()) {
-            result = rewriteInline(layout, target, value, start);
-        } else {
-            Plan plan = SstRewriter.plan(target.path(), last, value);
-            result = rewriteFile(dir, target.path(), plan, codec(layout, target, plan), target, start);
-        }
-        if (!dryRun) {
-            TamperLog.append(dir, new TamperLog.Entry(Instant.now().toString(), target.rocksdbName(), target.fileName(),
-                    target.inline(), target.operatorLabel(), target.subtask(), result.changed().size(), result.bytesBefore(),
-                    result.bytesAfter()));
-        }
-        output.result(dryRun ? describe(result) : dir.toString(), result);
-        return ExitCode.OK.code;
-    }
-
-    /**
-     * The first candidate holding at least --last entries: a savepoint taken right after a flush can have a newest
-     * SST with a single entry. When none has enough, the first, so that the rewrite says why it cannot.
-     */
-    private StateFile choose(List<StateFile> candidates) throws IOException {
-        if (candidates.size() == 1) {
-            return candidates.get(0);
-        }
-        for (StateFile candidate : candidates) {
-            long entries = entries(candidate);
-            if (entries >= last) {
-                return candidate;
-            }
-            output.progress("%s holds %d entries, fewer than %d: taking an older SST", candidate.describe(), entries, last);
-        }
-        return candidates.get(0);
     }
 
     private static long entries(StateFile f) throws IOException {
@@ -167,67 +261,8 @@ public final class SwapSst implements Callable<Integer> {
         }
     }
 
-    /** Rewrites an SST that is a file: a new file beside it, then an atomic rename over it. */
-    private Swapped rewriteFile(Path shown, Path sst, Plan plan, FlinkKeyCodec codec, StateFile target, Instant start) {
-        if (dryRun) {
-            return swapped(shown, sst, plan, codec, target, false, plan.info().size(), null, start);
-        }
-        try (AtomicFile out = AtomicFile.beside(sst)) {
-            Files.delete(out.tmp()); // SstFileWriter creates the file itself
-            SstRewriter.Result r = SstRewriter.rewrite(sst, out.tmp(), plan, n -> progress(n, plan));
-            out.commit(backup);
-            return swapped(shown, sst, plan, codec, target, false, r.bytesAfter(), backup ? AtomicFile.backupOf(sst) : null, start);
-        } catch (IOException e) {
-            throw Failure.of(ExitCode.CANNOT_WRITE, "cannot write beside %s: %s", sst, e.getMessage());
-        }
-    }
-
-    /** Rewrites an SST inlined in _metadata: via temporary files, then a new _metadata moved over the old one. */
-    private Swapped rewriteInline(SavepointLayout layout, StateFile target, byte[] value, Instant start) throws IOException {
-        Path metadata = layout.dir().resolve(SavepointLayout.METADATA);
-        Path work = Files.createTempDirectory("statelab-swap-");
-        try {
-            Path original = work.resolve(target.rocksdbName());
-            Files.write(original, target.inlineBytes());
-            Plan plan = SstRewriter.plan(original, last, value);
-            FlinkKeyCodec codec = codec(layout, target, plan);
-            if (dryRun) {
-                return swapped(layout.dir(), metadata, plan, codec, target, true, plan.info().size(), null, start);
-            }
-            Path rewritten = work.resolve(target.rocksdbName() + ".new");
-            SstRewriter.Result r = SstRewriter.rewrite(original, rewritten, plan, n -> progress(n, plan));
-            layout.replaceInline(target, Files.readAllBytes(rewritten));
-            try (AtomicFile out = AtomicFile.beside(metadata)) {
-                try (DataOutputStream stream = new DataOutputStream(Files.newOutputStream(out.tmp()))) {
-                    layout.writeMetadata(stream);
-                }
-                out.commit(backup);
-            }
-            return swapped(layout.dir(), metadata, plan, codec, target, true, r.bytesAfter(),
-                    backup ? AtomicFile.backupOf(metadata) : null, start);
-        } finally {
-            try (var files = Files.list(work)) {
-                files.forEach(f -> f.toFile().delete());
-            }
-            Files.deleteIfExists(work);
-        }
-    }
-
-    private FlinkKeyCodec codec(SavepointLayout layout, StateFile target, Plan plan) {
+    private static FlinkKeyCodec codec(SavepointLayout layout, StateFile target, Plan plan) {
         return FlinkKeyCodec.forState(layout.keyedMetaData(target), plan.info().columnFamily(), target.maxParallelism());
-    }
-
-    private void progress(long entries, Plan plan) {
-        output.progress("%,d of %,d entries copied", entries, plan.info().entries());
-    }
-
-    private Swapped swapped(Path shown, Path sst, Plan plan, FlinkKeyCodec codec, StateFile target, boolean inline,
-                            long bytesAfter, Path backupPath, Instant start) {
-        List<Changed> changed = plan.changes().stream().map(c -> changed(c, codec)).toList();
-        return new Swapped(shown.toString(), sst.toString(), target == null ? null : target.rocksdbName(),
-                target == null ? null : target.operatorLabel(), target == null ? null : target.subtask(), plan.info().columnFamily(),
-                inline, plan.info().entries(), changed, plan.info().size(), bytesAfter, backupPath == null ? null : backupPath.toString(),
-                dryRun, Duration.between(start, Instant.now()).toMillis());
     }
 
     private static Changed changed(Change c, FlinkKeyCodec codec) {

@@ -1,8 +1,4 @@
 //DEPS org.apache.flink:flink-clients:2.3.0
-//DEPS org.apache.flink:flink-streaming-java:2.3.0
-//DEPS org.apache.flink:flink-statebackend-rocksdb:2.3.0
-//DEPS org.apache.flink:flink-connector-files:2.3.0
-//DEPS org.apache.logging.log4j:log4j-1.2-api:2.25.5
 package statelab.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -39,14 +35,16 @@ import org.apache.flink.runtime.util.config.memory.ProcessMemoryUtils;
 import statelab.cli.Durations;
 import statelab.cli.ExitCode;
 import statelab.cli.Failure;
+import statelab.cli.Jbang;
 import statelab.cli.Output;
 import statelab.cli.Workspace;
 import statelab.flink.FlinkRest;
 
 /**
- * One local Flink standalone session cluster: a JobManager JVM and a TaskManager JVM, started from the jars
- * jbang resolved for this script (the //DEPS above are what a Flink distribution's {@code lib/} holds), with
- * the project's {@code config.yaml}. An instance lives in one directory:
+ * One local Flink standalone session cluster: a JobManager JVM and a TaskManager JVM, started from the jars of
+ * {@value #DISTRIBUTION} (what a Flink distribution's {@code lib/} holds), resolved by jbang on their own, not
+ * inherited from the JVM that starts them, with the project's {@code config.yaml}. An instance lives in one
+ * directory:
  *
  * <pre>
  *   DIR/logs/                 jobmanager.log/.out, taskmanager.log/.out (the previous run's as *.1)
@@ -60,6 +58,9 @@ import statelab.flink.FlinkRest;
 public final class LocalCluster {
     public static final String JOB_MANAGER_MAIN = "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
     public static final String TASK_MANAGER_MAIN = "org.apache.flink.runtime.taskexecutor.TaskManagerRunner";
+
+    /** The script whose //DEPS are the cluster's classpath, relative to the checkout. */
+    public static final String DISTRIBUTION = "scripts/lib/cluster/runtime/FlinkDistribution.java";
 
     private final Path dir;
 
@@ -245,11 +246,12 @@ public final class LocalCluster {
         List<String> tmArgs = new ArrayList<>(List.of("--configDir", confDir().toString()));
         tmArgs.addAll(split(TaskExecutorProcessUtils.generateDynamicConfigsStr(tm)));
 
-        Process jobManager = spawn("jobmanager", jmJvm, JOB_MANAGER_MAIN, jmArgs);
+        String classpath = classpath(progress);
+        Process jobManager = spawn("jobmanager", jmJvm, JOB_MANAGER_MAIN, jmArgs, classpath);
         progress.accept("JobManager started, pid " + jobManager.pid());
         Process taskManager;
         try {
-            taskManager = spawn("taskmanager", tmJvm, TASK_MANAGER_MAIN, tmArgs);
+            taskManager = spawn("taskmanager", tmJvm, TASK_MANAGER_MAIN, tmArgs, classpath);
         } catch (IOException | RuntimeException e) {
             jobManager.destroyForcibly();
             throw e;
@@ -261,7 +263,31 @@ public final class LocalCluster {
         return instance;
     }
 
-    private Process spawn(String component, List<String> jvm, String mainClass, List<String> args) throws IOException {
+    /**
+     * The JobManager's and TaskManager's classpath: {@value #DISTRIBUTION}'s jars as {@code jbang info classpath}
+     * resolves them, kept under {@code $STATELAB_HOME/classpath/} by the hash of that script and asked anew when
+     * it changed or a jar it names is gone.
+     */
+    static String classpath(Consumer<String> progress) throws IOException {
+        Path checkout = Workspace.requireCheckout("to resolve the cluster's jars from " + DISTRIBUTION);
+        Path script = checkout.resolve(DISTRIBUTION);
+        Path cached = Workspace.home().resolve("classpath").resolve("flink-" + Jbang.sourceHash(script) + ".txt");
+        if (Files.isRegularFile(cached)) {
+            String known = Files.readString(cached, StandardCharsets.UTF_8).strip();
+            if (!known.isEmpty() && Arrays.stream(known.split(File.pathSeparator)).allMatch(jar -> Files.exists(Path.of(jar)))) {
+                return known;
+            }
+        }
+        progress.accept("resolving the cluster's jars with jbang (" + DISTRIBUTION + ")");
+        String resolved = Jbang.run(checkout, List.of("info", "classpath", "--quiet", script.toString())).strip();
+        if (resolved.isEmpty() || !resolved.contains("flink-runtime")) {
+            throw Failure.of(ExitCode.FAILURE, "jbang info classpath %s printed no Flink classpath: '%s'", DISTRIBUTION, resolved);
+        }
+        Workspace.writeAtomically(cached, resolved.getBytes(StandardCharsets.UTF_8));
+        return resolved;
+    }
+
+    private Process spawn(String component, List<String> jvm, String mainClass, List<String> args, String classpath) throws IOException {
         rotate(log(component, false));
         rotate(log(component, true));
         List<String> cmd = new ArrayList<>();
@@ -279,7 +305,7 @@ public final class LocalCluster {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         // The classpath goes through the environment: on the command line its ~10 KB would push the main class
         // and --configDir past the 4,096 characters ProcessHandle.info().commandLine() returns, where ours() looks.
-        pb.environment().put("CLASSPATH", System.getProperty("java.class.path"));
+        pb.environment().put("CLASSPATH", classpath);
         return pb
                 .directory(dir.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))

@@ -1,23 +1,21 @@
 package statelab.flink;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 import statelab.cli.ExitCode;
 import statelab.cli.Failure;
+import statelab.cli.Jbang;
 import statelab.cli.Output;
 import statelab.cli.Workspace;
 
@@ -27,7 +25,8 @@ import statelab.cli.Workspace;
  * classes (Flink's come from the cluster); this class asks jbang where that jar is and builds it when missing.
  */
 public final class JobCatalog {
-    private static final long JBANG_TIMEOUT_MINUTES = 15;
+    /** The job the experiment runs by default; it ends after its last word unless given --keep-running. */
+    public static final String WORD_COUNT = "word-count";
 
     private JobCatalog() {}
 
@@ -75,7 +74,7 @@ public final class JobCatalog {
         Path checkout = Workspace.requireCheckout("to find the job " + name + "; or pass --jar");
         String canonical = canonicalName(checkout, name);
         String script = jobs(checkout).get(canonical);
-        String key = canonical + "-" + sourceHash(checkout.resolve(script));
+        String key = canonical + "-" + Jbang.sourceHash(checkout.resolve(script));
         Path cachedJar = Workspace.home().resolve("jars").resolve(key + ".jar");
         Path cachedMain = Workspace.home().resolve("jars").resolve(key + ".main");
         try {
@@ -91,29 +90,18 @@ public final class JobCatalog {
         }
     }
 
-    private static String sourceHash(Path source) {
-        try {
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(source));
-            return java.util.HexFormat.of().formatHex(digest, 0, 8);
-        } catch (IOException e) {
-            throw Failure.of(ExitCode.NOT_FOUND, "cannot read %s: %s", source, e.getMessage());
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     /** Asks jbang for the job's jar, building it when jbang has not yet. */
     private static JobJar build(Path checkout, String canonical, String script, Consumer<String> progress) {
         JsonNode info;
         try {
-            info = Output.JSON.readTree(jbang(checkout, List.of("info", "tools", "--quiet", script)));
+            info = Output.JSON.readTree(Jbang.run(checkout, List.of("info", "tools", "--quiet", script)));
         } catch (IOException e) {
             throw Failure.of(ExitCode.FAILURE, "jbang info tools %s did not print JSON: %s", script, e.getMessage());
         }
         Path jar = Path.of(info.path("applicationJar").asText());
         if (!Files.isRegularFile(jar)) {
             progress.accept("building " + canonical + " with jbang (the first build resolves Flink's jars)");
-            jbang(checkout, List.of("build", "--quiet", script));
+            Jbang.run(checkout, List.of("build", "--quiet", script));
             if (!Files.isRegularFile(jar)) {
                 throw Failure.of(ExitCode.FAILURE, "jbang built %s but %s is not there", script, jar);
             }
@@ -135,51 +123,4 @@ public final class JobCatalog {
         }
     }
 
-    /** Runs jbang in the checkout and returns its stdout; a failure carries the tail of its stderr. */
-    private static String jbang(Path checkout, List<String> args) {
-        List<String> cmd = new ArrayList<>(launcher(checkout));
-        cmd.addAll(args);
-        File errors = null;
-        try {
-            errors = File.createTempFile("statelab-jbang", ".err");
-            Process p = new ProcessBuilder(cmd)
-                    .directory(checkout.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectError(errors)
-                    .start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(JBANG_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
-                p.destroyForcibly();
-                throw Failure.of(ExitCode.TIMEOUT, "%s did not finish within %d minutes", String.join(" ", cmd), JBANG_TIMEOUT_MINUTES);
-            }
-            if (p.exitValue() != 0) {
-                List<String> err = Files.readAllLines(errors.toPath(), StandardCharsets.UTF_8);
-                String tail = String.join(" | ", err.subList(Math.max(0, err.size() - 5), err.size()));
-                throw Failure.of(ExitCode.FAILURE, "%s failed (exit %d): %s", String.join(" ", cmd), p.exitValue(), tail);
-            }
-            return new String(out, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw Failure.of(ExitCode.FAILURE, "cannot run jbang (%s): %s", String.join(" ", cmd), e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Failure(ExitCode.FAILURE, "interrupted while running jbang", e);
-        } finally {
-            if (errors != null) {
-                errors.delete();
-            }
-        }
-    }
-
-    /** The jbang that launched us (JBang exports JBANG_LAUNCH_CMD), else the checkout's ./jbang, else PATH's. */
-    static List<String> launcher(Path checkout) {
-        String launchedBy = System.getenv("JBANG_LAUNCH_CMD");
-        if (launchedBy != null && !launchedBy.isBlank() && (launchedBy.indexOf('/') < 0 || new File(launchedBy).canExecute())) {
-            return List.of(launchedBy);
-        }
-        Path bundled = checkout.resolve("jbang");
-        if (Files.isExecutable(bundled)) {
-            return List.of(bundled.toString());
-        }
-        return List.of("jbang");
-    }
 }

@@ -24,7 +24,7 @@ public final class JobOptions {
 
     @Option(names = "--claim-mode", paramLabel = "MODE", defaultValue = "NO_CLAIM",
             description = "When restoring: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    public RecoveryClaimMode claimMode;
+    public RecoveryClaimMode claimMode = RecoveryClaimMode.NO_CLAIM;
 
     @Option(names = "--allow-non-restored-state", description = "When restoring: skip state that no operator claims.")
     public boolean allowNonRestoredState;
