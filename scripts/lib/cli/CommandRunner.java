@@ -56,6 +56,25 @@ public final class CommandRunner {
         }
     }
 
+    /**
+     * Runs {@code command} in a REPL session: chained input comes from {@code session} (field → value, see
+     * {@link PipeInput}) instead of stdin, which belongs to the REPL and is never read by a command.
+     */
+    public static int executeInSession(CommandLine cl, java.util.Map<String, String> session, String... args) {
+        InputStream previousIn = PipeInput.STDIN.get();
+        java.util.Map<String, String> previousSession = PipeInput.SESSION.get();
+        PipeInput.STDIN.set(InputStream.nullInputStream());
+        PipeInput.SESSION.set(session);
+        try {
+            return cl.execute(args);
+        } finally {
+            PipeInput.STDIN.set(previousIn);
+            PipeInput.SESSION.set(previousSession);
+            cl.getOut().flush();
+            cl.getErr().flush();
+        }
+    }
+
     /** A configured {@link CommandLine} for {@code command}; subcommands get the same configuration. */
     public static CommandLine commandLine(Object command) {
         CommandLine cl = new CommandLine(command);

@@ -35,6 +35,13 @@ public final class Output {
     @Option(names = {"-v", "--verbose"}, description = "Say more on stderr; print stack traces of errors.")
     boolean verbose;
 
+    /** The last result printed, as a value (null before one): the REPL remembers $job, $savepoint, … from it. */
+    private Object lastResult;
+
+    public Object lastResult() {
+        return lastResult;
+    }
+
     public boolean json() {
         return json;
     }
@@ -74,6 +81,7 @@ public final class Output {
 
     /** Prints the command's result: {@code plain} as is, or {@code structured} as one JSON line with --json. */
     public void result(String plain, Object structured) {
+        lastResult = structured;
         PrintWriter out = out();
         out.println(json ? toJson(structured) : plain);
         out.flush();
@@ -88,7 +96,7 @@ public final class Output {
     }
 
     /** True when file descriptor {@code fd} of this process is a terminal (Linux; elsewhere: a console exists). */
-    static boolean isTerminal(int fd) {
+    public static boolean isTerminal(int fd) {
         try {
             String target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
             return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");

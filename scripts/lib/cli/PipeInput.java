@@ -17,6 +17,12 @@ public final class PipeInput {
     /** Stdin for commands run in-process (tests, a command calling another); the process's own otherwise. */
     static final ThreadLocal<InputStream> STDIN = new ThreadLocal<>();
 
+    /**
+     * In the REPL, what the session remembers takes the place of a pipe: field ({@code jobId}, {@code savepoint})
+     * → the last value a command printed there. Null outside a session.
+     */
+    static final ThreadLocal<java.util.Map<String, String>> SESSION = new ThreadLocal<>();
+
     private PipeInput() {}
 
     /**
@@ -67,6 +73,14 @@ public final class PipeInput {
     public static String argumentOrStdin(String argument, String jsonField, String what, String producer) {
         if (argument != null && !argument.isBlank()) {
             return argument.strip();
+        }
+        java.util.Map<String, String> session = SESSION.get();
+        if (session != null) {
+            String remembered = session.get(jsonField);
+            if (remembered == null || remembered.isBlank()) {
+                throw Failure.of(ExitCode.USAGE, "no %s given: pass it as an argument, or run '%s' first in this session", what, producer);
+            }
+            return remembered;
         }
         return read(jsonField)
                 .orElseThrow(() -> Failure.of(ExitCode.USAGE,

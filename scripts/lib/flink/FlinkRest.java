@@ -271,6 +271,14 @@ public final class FlinkRest implements AutoCloseable {
 
     @Override
     public void close() {
-        client.shutdown(Duration.ofSeconds(2));
+        // a command canceled by an interrupt (Ctrl-C in the REPL) still shuts its client down, threads and all
+        boolean interrupted = Thread.interrupted();
+        try {
+            client.shutdown(Duration.ofSeconds(2));
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }
