@@ -38,7 +38,7 @@ public final class Durations {
             Thread.sleep(d.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new Failure(ExitCode.FAILURE, "interrupted", e);
+            throw new Failure(ExitCode.FAILURE, "interrupted (the wait was canceled)", e);
         }
     }
 

@@ -150,7 +150,7 @@ public final class Shell {
                 }
                 code = run(line);
                 if (code != ExitCode.OK.code && !keepGoing) {
-                    err.printf("error: %s:%d: '%s' exited %d; the script stops here (--keep-going runs on)%n", name, number,
+                    err.printf("error: %s:%d: '%s' exited %d; the lines after it are not run (--keep-going runs them)%n", name, number,
                             line.strip(), code);
                     err.flush();
                     return code;

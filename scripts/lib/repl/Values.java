@@ -37,16 +37,21 @@ final class Values {
 
     Values(Session session) {
         this.session = session;
+        jobIds(0); // the first look loads Flink's REST client: done now, in the background, not at the first Tab
     }
 
     /** Job ids of the connected cluster, running ones first, each with its state and name. */
     synchronized List<Candidate> jobIds() {
+        return jobIds(CLUSTER_BUDGET_MS);
+    }
+
+    private synchronized List<Candidate> jobIds(long budgetMillis) {
         if (inFlight == null || inFlight.isDone()) {
             String rest = session.get("rest");
             inFlight = CompletableFuture.supplyAsync(() -> askCluster(rest), background);
         }
         try {
-            lastJobs = inFlight.get(CLUSTER_BUDGET_MS, TimeUnit.MILLISECONDS);
+            lastJobs = inFlight.get(budgetMillis, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
             // still asking: offer what the cluster said last time; the answer, when it comes, is kept for the next Tab
         } catch (InterruptedException e) {
@@ -60,11 +65,15 @@ final class Values {
     private static List<Candidate> askCluster(String rest) {
         try (FlinkRest flink = FlinkRest.connect(rest)) {
             List<Candidate> jobs = new ArrayList<>();
-            flink.jobs().stream()
+            List<JobDetails> sorted = flink.jobs().stream()
                     .sorted(Comparator.comparing((JobDetails j) -> j.getStatus().isGloballyTerminalState())
                             .thenComparing(j -> -j.getStartTime()))
-                    .forEach(j -> jobs.add(new Candidate(j.getJobId().toString(), j.getJobId() + "  " + j.getStatus() + "  " + j.getJobName(),
-                            "jobs on " + rest, null, null, null, true)));
+                    .toList();
+            for (int i = 0; i < sorted.size(); i++) { // running jobs first, newest first: the one a user means
+                JobDetails j = sorted.get(i);
+                jobs.add(new Candidate(j.getJobId().toString(), j.getJobId() + "  " + j.getStatus() + "  " + j.getJobName(),
+                        "jobs on " + rest, null, null, null, true, i));
+            }
             return jobs;
         }
     }
