@@ -64,6 +64,23 @@ public final class Cluster implements Callable<Integer> {
         }
     }
 
+    /**
+     * --port for stop and status: the instance that `start --port` started. An instance is its directory, so the
+     * port only confirms it: one that does not match says which port the instance runs on, and nothing is done.
+     */
+    static final class PortOption {
+        @Option(names = "--port", paramLabel = "PORT", description = "The REST port the instance was started with (checked).")
+        Integer port;
+
+        /** Fails with {@link ExitCode#NOT_FOUND} when this instance runs, but not on --port. */
+        void check(LocalCluster c, Optional<Instance> recorded) {
+            if (port != null && recorded.isPresent() && recorded.get().restPort() != port) {
+                throw Failure.of(ExitCode.NOT_FOUND, "the cluster of %s runs on port %d, not %d; nothing done (another --dir?)",
+                        c.dir(), recorded.get().restPort(), port);
+            }
+        }
+    }
+
     /** What status prints, and start once ready. */
     record ClusterStatus(boolean running, String restUrl, String webUi, String dir, Long jobManagerPid, Long taskManagerPid,
                          Integer taskManagers, Integer slotsTotal, Integer slotsAvailable, String flinkVersion, List<Job> jobs) {
@@ -184,6 +201,7 @@ public final class Cluster implements Callable<Integer> {
                     "A no-op when nothing runs. Prints the pids it stopped."})
     static final class Stop implements Callable<Integer> {
         @Mixin InstanceOption instance;
+        @Mixin PortOption port;
         @Mixin Output output;
 
         @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30s",
@@ -193,6 +211,7 @@ public final class Cluster implements Callable<Integer> {
         @Override
         public Integer call() {
             LocalCluster c = instance.cluster();
+            port.check(c, c.liveness().filter(Liveness::any).map(Liveness::instance));
             List<Long> stopped = c.stop(timeout);
             output.progress(stopped.isEmpty() ? "nothing was running in %s" : "stopped in %s", c.dir());
             StringBuilder plain = new StringBuilder(stopped.isEmpty() ? "not running" : "stopped");
@@ -207,12 +226,14 @@ public final class Cluster implements Callable<Integer> {
                     "Exit code 0 when it runs, 5 when it does not."})
     static final class Status implements Callable<Integer> {
         @Mixin InstanceOption instance;
+        @Mixin PortOption port;
         @Mixin Output output;
 
         @Override
         public Integer call() {
             LocalCluster c = instance.cluster();
             Optional<Liveness> live = c.liveness();
+            port.check(c, live.filter(Liveness::any).map(Liveness::instance));
             if (live.isEmpty() || !live.get().both()) {
                 ClusterStatus.stopped(c).print(output);
                 if (live.isPresent() && live.get().any()) {

@@ -85,9 +85,9 @@ public final class Submit implements Callable<Integer> {
         Restore restore = fromSavepoint == null ? null : options.restoreFrom(SavepointPath.directory(fromSavepoint));
         JobSpec jobSpec = JobLauncher.spec(job, options.jar, options.entryClass, List.copyOf(args), options.parallelism,
                 Map.copyOf(options.config), output.progressLines());
-        warnIfItWillNotStay(jobSpec);
         try (FlinkRest flink = rest.connect()) {
             Submitted submitted = submit(flink, new Request(jobSpec, restore, wait, timeout), output);
+            warnIfItWillNotStay(jobSpec);
             output.result(submitted.jobId(), submitted);
             return ExitCode.OK.code;
         }
@@ -120,7 +120,7 @@ public final class Submit implements Callable<Integer> {
 
     /**
      * word-count ends after its last word unless told to keep running, and a finished job cannot take a savepoint:
-     * said here, when the job is submitted to run, rather than by the savepoint that follows in a pipeline.
+     * said here, once the job runs, rather than only by the savepoint that follows in a pipeline.
      */
     private void warnIfItWillNotStay(JobSpec jobSpec) {
         if (wait == Wait.running && JobCatalog.WORD_COUNT.equals(jobSpec.job()) && !jobSpec.programArgs().contains("--keep-running")) {

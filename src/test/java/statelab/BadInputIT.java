@@ -58,6 +58,28 @@ class BadInputIT {
         RestProbe.cancelAll(TestCluster.get().restUrl());
     }
 
+    @Test
+    void aSavepointOfAFinishedJobSaysWhatHappenedToIt() {
+        TestCluster.Instance c = TestCluster.get();
+        InProcess.Result submitted = InProcess.run(new Submit(), "word-count", "--rest-url", c.restUrl(), "--wait", "finished",
+                "--", "--words", "50");
+        assertThat(submitted.exit()).as("%s", submitted).isZero();
+        String jobId = submitted.out().strip();
+        InProcess.Result r = assertFails(savepoint, ExitCode.NOT_FOUND, "is FINISHED since", new Savepoint(), jobId, "--rest-url",
+                c.restUrl());
+        assertThat(r.err()).contains(jobId).contains("a savepoint needs a running job").contains("-- --keep-running");
+    }
+
+    @Test
+    void submittingAWordCountThatWillFinishWarnsThatASavepointNeedsKeepRunning() {
+        TestCluster.Instance c = TestCluster.get();
+        InProcess.Result r = InProcess.run(new Submit(), "wordcount", "--rest-url", c.restUrl(), "--", "--words", "50");
+        assertThat(r.exit()).as("%s", r).isZero();
+        assertThat(r.out().strip()).matches("[0-9a-f]{32}");
+        assertThat(r.errLines()).singleElement().asString().startsWith("warning: word-count finishes after its last word")
+                .contains("-- --keep-running");
+    }
+
     /** Runs the command and checks the failure contract; the savepoint must come out byte-identical. */
     static InProcess.Result assertFails(Path watched, ExitCode expected, String messagePart, Object command, String... args) {
         Map<String, String> before = DirectoryFingerprint.of(watched);

@@ -90,7 +90,17 @@ class ClusterIT {
             assertThat(ProcessHandle.of(tm)).isPresent();
             TestCluster.Instance shared = TestCluster.get();
 
-            Proc.Result stopped = Checkout.jbang(Map.of(), "cluster", "stop", "--dir", dir.toString(), "--json");
+            // stop and status take the --port that start took: the wrong one is refused, with nothing stopped
+            int wrong = port == 1 ? 2 : port - 1;
+            Proc.Result refused = Checkout.jbang(Map.of(), "cluster", "stop", "--port", Integer.toString(wrong), "--dir", dir.toString());
+            assertThat(refused.exit()).as("%s", refused).isEqualTo(ExitCode.NOT_FOUND.code);
+            assertThat(refused.ownErrLines()).singleElement().asString().startsWith("error: ").contains("runs on port " + port);
+            assertThat(ProcessHandle.of(jm).map(ProcessHandle::isAlive)).as("JobManager still up").contains(true);
+            Proc.Result statusByPort = Checkout.jbang(Map.of(), "cluster", "status", "--port", Integer.toString(port), "--dir", dir.toString());
+            assertThat(statusByPort.exit()).as("%s", statusByPort).isZero();
+
+            Proc.Result stopped = Checkout.jbang(Map.of(), "cluster", "stop", "--port", Integer.toString(port), "--dir", dir.toString(),
+                    "--json");
             assertThat(stopped.exit()).as("%s", stopped).isZero();
             assertThat(JSON.readTree(stopped.out()).get("stopped")).extracting(JsonNode::asLong).containsExactlyInAnyOrder(jm, tm);
             assertThat(ProcessHandle.of(jm).map(ProcessHandle::isAlive)).as("JobManager gone").isNotEqualTo(java.util.Optional.of(true));

@@ -12,18 +12,16 @@ import statelab.cli.ExitCode;
 import statelab.testing.InProcess;
 
 /**
- * What every command promises, checked on each: --help lists the one exit-code table, bad usage is one line
+ * What every command promises, checked on each command of the registry: --help lists the one exit-code table, bad usage is one line
  * on stderr with exit code 2 and nothing on stdout, and --version answers.
  */
 class CommandContractTest {
+    /** Every command of the registry ({@link StateLab}), the REPL, and the umbrella itself. */
     static Stream<Arguments> commands() {
-        return Stream.of(
-                Arguments.of("cluster", (Supplier<Object>) Cluster::new),
-                Arguments.of("submit", (Supplier<Object>) Submit::new),
-                Arguments.of("savepoint", (Supplier<Object>) Savepoint::new),
-                Arguments.of("swap-sst", (Supplier<Object>) SwapSst::new),
-                Arguments.of("resume", (Supplier<Object>) Resume::new),
-                Arguments.of("experiment", (Supplier<Object>) Experiment::new));
+        Stream<Arguments> registered = StateLab.commands().entrySet().stream().map(e -> Arguments.of(e.getKey(), e.getValue()));
+        return Stream.concat(registered, Stream.of(
+                Arguments.of("repl", (Supplier<Object>) Repl::new),
+                Arguments.of("statelab", (Supplier<Object>) StateLab::new)));
     }
 
     @ParameterizedTest(name = "{0} --help")

@@ -49,6 +49,19 @@ class PipelineIT {
     }
 
     @Test
+    void theSamePipeThroughTheUmbrellaCommandGivesTheSameVerdict() {
+        TestCluster.Instance c = TestCluster.get();
+        Proc.Result r = Proc.bash("./jbang statelab submit word-count -- --keep-running | ./jbang statelab savepoint"
+                        + " | ./jbang statelab swap-sst | ./jbang statelab resume",
+                Checkout.ROOT, c.env(), Duration.ofMinutes(5));
+
+        assertThat(r.exit()).as("%s", r).isEqualTo(ExitCode.RESTORE_FAILED.code);
+        assertThat(r.out().lines().toList()).as("stdout is the verdict, one line").singleElement().asString()
+                .matches("RESTORE_FAILED [0-9a-f]{32}: " + ROCKSDB_DETECTED);
+        assertThat(r.ownErrLines()).isEmpty();
+    }
+
+    @Test
     void anUntouchedSavepointIsRestoredAndTheRestoredCountsShowInTheOutput() throws Exception {
         TestCluster.Instance c = TestCluster.get();
         long seed = 4242;
