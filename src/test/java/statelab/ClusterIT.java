@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -79,8 +80,9 @@ class ClusterIT {
     void stopEndsExactlyTheProcessesItStartedAndWaitsForThem() throws Exception {
         Path dir = Checkout.TARGET.resolve("it-cluster-stop");
         int port = TestCluster.freePort();
-        Proc.Result started = Checkout.jbang(Map.of(), "cluster", "start", "--port", Integer.toString(port), "--dir", dir.toString(),
-                "--slots", "1", "--json");
+        // started through the umbrella command, whose JVM also carries swap-sst's rocksdbjni (as the REPL's does)
+        Proc.Result started = Checkout.jbang(Map.of(), "statelab", "cluster", "start", "--port", Integer.toString(port), "--dir",
+                dir.toString(), "--slots", "1", "--json");
         assertThat(started.exit()).as("%s", started).isZero();
         JsonNode s = JSON.readTree(started.out());
         long jm = s.get("jobManagerPid").asLong();
@@ -88,6 +90,12 @@ class ClusterIT {
         try {
             assertThat(ProcessHandle.of(jm)).isPresent();
             assertThat(ProcessHandle.of(tm)).isPresent();
+            for (long pid : new long[] {jm, tm}) {
+                List<String> classpath = classpathOf(pid);
+                assertThat(classpath).as("the cluster's own classpath: Flink's RocksDB fork").anyMatch(j -> j.contains("frocksdbjni"));
+                assertThat(classpath).as("never the command's rocksdbjni beside it (both are package org.rocksdb)")
+                        .noneMatch(j -> j.contains("/org/rocksdb/rocksdbjni/"));
+            }
             TestCluster.Instance shared = TestCluster.get();
 
             // stop and status take the --port that start took: the wrong one is refused, with nothing stopped
@@ -119,6 +127,17 @@ class ClusterIT {
             ProcessHandle.of(tm).ifPresent(ProcessHandle::destroyForcibly);
             ProcessHandle.of(jm).ifPresent(ProcessHandle::destroyForcibly);
         }
+    }
+
+    /** The CLASSPATH a cluster process was started with (LocalCluster passes it through the environment). */
+    static List<String> classpathOf(long pid) throws java.io.IOException {
+        String environ = new String(Files.readAllBytes(Path.of("/proc/" + pid + "/environ")), java.nio.charset.StandardCharsets.UTF_8);
+        for (String entry : environ.split("\0")) {
+            if (entry.startsWith("CLASSPATH=")) {
+                return List.of(entry.substring("CLASSPATH=".length()).split(":"));
+            }
+        }
+        throw new AssertionError("process " + pid + " has no CLASSPATH in its environment");
     }
 
     @Test
