@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import java.time.LocalTime;
 import java.time.ZoneId;
-import java.time.temporal.ChronoUnit;
+import java.time.format.DateTimeFormatter;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.runtime.rest.messages.job.JobDetailsInfo;
@@ -144,14 +144,14 @@ public final class Savepoint implements Callable<Integer> {
             return;
         }
         String ended = job.getEndTime() > 0
-                ? " at " + LocalTime.ofInstant(Instant.ofEpochMilli(job.getEndTime()), ZoneId.systemDefault()).truncatedTo(ChronoUnit.SECONDS)
-                        + ", " + Durations.format(Duration.between(Instant.ofEpochMilli(job.getEndTime()), Instant.now())) + " ago"
+                ? " (ended at " + LocalTime.ofInstant(Instant.ofEpochMilli(job.getEndTime()), ZoneId.systemDefault())
+                        .format(DateTimeFormatter.ofPattern("HH:mm:ss")) + ", "
+                        + Durations.format(Duration.between(Instant.ofEpochMilli(job.getEndTime()), Instant.now())) + " ago)"
                 : "";
         boolean wordCount = JobRecord.load(jobId.toString()).map(r -> JobCatalog.WORD_COUNT.equals(r.job())).orElse(false);
         String hint = wordCount ? "; word-count ends after its last word: submit it with -- --keep-running to take a savepoint" : "";
         throw Failure.of(status == JobStatus.FAILED ? ExitCode.JOB_FAILED : ExitCode.NOT_FOUND,
-                "job %s (%s) is %s since%s: a savepoint needs a running job%s", jobId, job.getName(), status,
-                ended.isEmpty() ? " it ended" : ended, hint);
+                "job %s (%s) is %s%s: a savepoint needs a running job%s", jobId, job.getName(), status, ended, hint);
     }
 
     private static String await(FlinkRest flink, JobID jobId, TriggerId trigger, Instant deadline, Duration timeout) {

@@ -82,9 +82,11 @@ public final class PipeInput {
             }
             return remembered;
         }
+        boolean piped = STDIN.get() == null && !Output.isTerminal(0);
         return read(jsonField)
-                .orElseThrow(() -> Failure.of(ExitCode.USAGE,
-                        "no %s given: pass it as an argument or pipe '%s' into this command", what, producer));
+                .orElseThrow(() -> Failure.of(ExitCode.USAGE, piped
+                                ? "no %s given: stdin was empty (did the command before this one in the pipe fail?); pass it as an argument or pipe '%s' into this command"
+                                : "no %s given: pass it as an argument or pipe '%s' into this command", what, producer));
     }
 
     private static String abbreviate(String s) {

@@ -65,9 +65,21 @@ class BadInputIT {
                 "--", "--words", "50");
         assertThat(submitted.exit()).as("%s", submitted).isZero();
         String jobId = submitted.out().strip();
-        InProcess.Result r = assertFails(savepoint, ExitCode.NOT_FOUND, "is FINISHED since", new Savepoint(), jobId, "--rest-url",
+        InProcess.Result r = assertFails(savepoint, ExitCode.NOT_FOUND, "is FINISHED (ended at", new Savepoint(), jobId, "--rest-url",
                 c.restUrl());
         assertThat(r.err()).contains(jobId).contains("a savepoint needs a running job").contains("-- --keep-running");
+    }
+
+    @Test
+    void aPipeWhoseFirstCommandFailedSaysSoInEveryStepAfterIt() {
+        Proc.Result r = Proc.bash("./jbang submit no-such-job | ./jbang savepoint | ./jbang resume", Checkout.ROOT,
+                TestCluster.get().env(), java.time.Duration.ofMinutes(3));
+        assertThat(r.exit()).as("%s", r).isEqualTo(ExitCode.USAGE.code);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.ownErrLines()).as("%s", r).hasSize(3);
+        assertThat(r.ownErrLines().get(0)).startsWith("error: unknown job 'no-such-job'");
+        assertThat(r.ownErrLines().subList(1, 3)).allSatisfy(line -> assertThat(line)
+                .contains("stdin was empty (did the command before this one in the pipe fail?)"));
     }
 
     @Test
