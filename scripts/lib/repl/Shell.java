@@ -184,7 +184,8 @@ public final class Shell {
         if (line.isEmpty() || line.startsWith("#")) {
             return session.lastExit();
         }
-        List<String> words = words(session.expand(line));
+        List<String> words = words(line);
+        words.replaceAll(session::expand); // after splitting: a value with spaces (a path) stays one word
         String name = words.get(0);
         List<String> args = words.subList(1, words.size());
         switch (name) {
@@ -277,12 +278,12 @@ public final class Shell {
         return ExitCode.OK.code;
     }
 
-    /** The line's words as a shell would split them: quotes group, backslash escapes. */
+    /**
+     * The line's words as a shell would split them: quotes group and are removed, backslash escapes. (ACCEPT_LINE:
+     * SPLIT_LINE would keep the quotes and backslashes in the words.)
+     */
     List<String> words(String line) {
-        List<String> words = new ArrayList<>(parser.parse(line, line.length(), org.jline.reader.Parser.ParseContext.SPLIT_LINE).words());
-        if (!words.isEmpty() && words.get(words.size() - 1).isEmpty()) {
-            words.remove(words.size() - 1); // the parser's word for the place after a trailing space
-        }
+        List<String> words = new ArrayList<>(parser.parse(line, line.length(), org.jline.reader.Parser.ParseContext.ACCEPT_LINE).words());
         if (words.isEmpty()) {
             throw Failure.of(ExitCode.USAGE, "empty line");
         }
