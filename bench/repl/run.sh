@@ -30,7 +30,7 @@
 #
 # Usage: bench/repl/run.sh                      # the whole run, ~12 min on 2 shared cores
 #        PARTS=help HELP_REPS=5 bench/repl/run.sh
-# Environment: REPS (7 timed repetitions of savepoint and cycle), WARMUP (1), SP_LINES (10), HELP_REPS (10),
+# Environment: REPS (7 timed repetitions of savepoint and cycle), WARMUP (1), SP_LINES (10), HELP_REPS (7),
 #   PARTS ("savepoint cycle help"), REV (HEAD), PORT (18481), CLUSTER_DIR (/tmp/bench-repl-cluster),
 #   STATELAB_HOME (/tmp/bench-repl-home), OUT (bench/repl/results/<UTC time>), WORK (/tmp/bench-repl-work/<UTC time>).
 # Writes to OUT: env.txt, savepoint-runs.tsv, savepoint-lines.tsv, checkpoints.tsv, repl-dispatch.tsv,
@@ -47,7 +47,7 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 REPS=${REPS:-7}
 WARMUP=${WARMUP:-1}
 SP_LINES=${SP_LINES:-10}
-HELP_REPS=${HELP_REPS:-10}
+HELP_REPS=${HELP_REPS:-7}
 PARTS=${PARTS:-"savepoint cycle help"}
 REV=${REV:-HEAD}
 PORT=${PORT:-18481}
