@@ -17,7 +17,8 @@
 #              polling CLI cycle (its variant d, "cli-poll"), run by calling bench/cycle/run.sh for one cycle.
 #   help       warm `./jbang statelab --help` and `./jbang savepoint --help`, split into the JBang launcher alone
 #              and the command JVM it execs, against `java -cp <jar classpath> statelab.StateLab --help` and a
-#              bare `java -version`; plus a one-off (untimed) count of the classes each JVM loads and from where.
+#              bare `java -version`; the REPL started on an empty stdin (its fixed cost); plus a one-off
+#              (untimed) count of the classes each JVM loads and from where.
 #
 # Variants within a repetition run in an order that rotates each repetition. Cleanup between runs is not timed.
 # StateLab (and bench/cycle) run from a clone of the committed checkout at REV (default HEAD), not from the
@@ -141,20 +142,24 @@ done
 [ -f bootstrap/lib/jbang.jsa ] || die "the launcher wrote no class-data archive (bootstrap/lib/jbang.jsa)"
 launcher_cds=$(launcher_archive "$tree")
 
+needs_cluster=no
+case " $PARTS " in *" savepoint "* | *" cycle "*) needs_cluster=yes ;; esac
 if curl -sf "$REST/overview" >/dev/null; then
   say "a cluster answers at $REST: using it, and leaving it running"
+elif [ "$needs_cluster" = no ]; then
+  say "no cluster needed for parts '$PARTS'"
 else
   say "starting a cluster: ./jbang cluster start --port $PORT --dir $CLUSTER_DIR"
   cluster_started=yes
   ./jbang cluster start --port "$PORT" --dir "$CLUSTER_DIR" >"$WORK/cluster-start.log" 2>&1 \
     || { cat "$WORK/cluster-start.log" >&2; die "cluster start failed"; }
 fi
-[ -f "$FLINK_CONF_DIR/config.yaml" ] || die "no $FLINK_CONF_DIR/config.yaml (is $CLUSTER_DIR the cluster's --dir?)"
+[ "$needs_cluster" = no ] || [ -f "$FLINK_CONF_DIR/config.yaml" ] || die "no $FLINK_CONF_DIR/config.yaml (is $CLUSTER_DIR the cluster's --dir?)"
 
 # Flink's CLI as bin/flink runs it (see bench/cycle/README.md): the client part of a distribution's lib/, the
 # cluster's config, env.java.opts.all.
 CLI_CP=$(./jbang info classpath bench/cycle/FlinkCli.java) || die "jbang info classpath FlinkCli.java failed"
-CLI_OPTS=$(sed -n 's/^ *all: //p' "$FLINK_CONF_DIR/config.yaml" | head -n 1)
+CLI_OPTS=$(sed -n 's/^ *all: //p' "$FLINK_CONF_DIR/config.yaml" 2>/dev/null | head -n 1)
 flink() {
   # shellcheck disable=SC2086 # CLI_OPTS is a list of JVM options
   "$JAVA" $CLI_OPTS -Dlog.file="$WORK/flink-cli.log" -Dlog4j.configurationFile="file:$tree/bench/cycle/log4j-cli.properties" \
@@ -188,9 +193,13 @@ exec_of() {
   echo "java: $("$JAVA" -version 2>&1 | head -n 1)"
   echo "statelab: ${SHA:0:7} ($REV), run from a clone in $tree"
   echo "jbang launcher class-data archive in the clone: $launcher_cds"
-  echo "rest: $REST (cluster $([ "$cluster_started" = yes ] && echo "started by this run" || echo "already running"))"
-  echo "flink: $(curl -s "$REST/overview" | jq -r '."flink-version"')"
-  echo "slots: $(curl -s "$REST/overview" | jq -r '."slots-total"')"
+  if curl -sf "$REST/overview" >/dev/null; then
+    echo "rest: $REST (cluster $([ "$cluster_started" = yes ] && echo "started by this run" || echo "already running"))"
+    echo "flink: $(curl -s "$REST/overview" | jq -r '."flink-version"')"
+    echo "slots: $(curl -s "$REST/overview" | jq -r '."slots-total"')"
+  else
+    echo "rest: no cluster (none needed for these parts)"
+  fi
   echo "reps: $REPS warmup: $WARMUP sp_lines: $SP_LINES help_reps: $HELP_REPS parts: $PARTS"
 } >"$OUT/env.txt"
 
@@ -462,25 +471,29 @@ part_cycle() {
 # Part 3: --help, warm, and its parts.
 # -----------------------------------------------------------------------------------------------------------------
 part_help() {
-  local rep p cp l_sl e_sl l_sp e_sp l_sl_nocds
+  local rep p cp l_sl e_sl l_sp e_sp e_repl l_sl_nocds
   say "part 3: --help, warm"
-  settle
+  if curl -sf "$REST/overview" >/dev/null; then settle; fi
   cp=$(./jbang info classpath scripts/StateLab.java) || die "jbang info classpath scripts/StateLab.java failed"
   exec_of statelab --help; l_sl=("${launcher_cmd[@]}"); e_sl=("${exec_cmd[@]}")
   exec_of savepoint --help; l_sp=("${launcher_cmd[@]}"); e_sp=("${exec_cmd[@]}")
+  exec_of repl; e_repl=("${exec_cmd[@]}")
   # the launcher as it runs when its archive cannot be used (one made elsewhere, as in a copied bootstrap/lib/)
-  local a
+  local a l_version
+  launcher_of --version; l_version=("${launcher_cmd[@]}")
   l_sl_nocds=()
   for a in "${l_sl[@]}"; do case $a in -XX:SharedArchiveFile=*) ;; *) l_sl_nocds+=("$a") ;; esac; done
   {
     echo "launcher for statelab --help: ${l_sl[*]}"
     echo "exec'd for statelab --help: ${e_sl[*]}" | sed 's/-classpath [^ ]* /-classpath <jar classpath> /'
     echo "exec'd for savepoint --help: ${e_sp[*]}" | sed 's/-classpath [^ ]* /-classpath <jar classpath> /'
+    echo "exec'd for repl: ${e_repl[*]}" | sed 's/-classpath [^ ]* /-classpath <jar classpath> /'
   } >>"$OUT/commands.txt"
 
   printf 'rep\tpos\tprobe\twall_ms\tcpu_ms\tload1\texit\trebuilt\n' >"$OUT/help.tsv"
   local probes=(jbang-statelab-help jbang-savepoint-help java-cp-statelab-help exec-statelab-help launcher-statelab-help
-    launcher-nocds-statelab-help exec-savepoint-help launcher-savepoint-help java-version)
+    launcher-nocds-statelab-help exec-savepoint-help launcher-savepoint-help launcher-version java-version jbang-repl-empty
+    exec-repl-empty)
   local r reps=()
   for ((r = 1; r <= WARMUP; r++)); do reps+=("w$r"); done
   for ((r = 1; r <= HELP_REPS; r++)); do reps+=("$r"); done
@@ -500,10 +513,14 @@ part_help() {
         launcher-nocds-statelab-help) timed "${l_sl_nocds[@]}" ;;
         exec-savepoint-help) timed "${e_sp[@]}" ;;
         launcher-savepoint-help) timed "${l_sp[@]}" ;;
+        launcher-version) timed "${l_version[@]}" ;;
         java-version) timed "$JAVA" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -version ;;
+        jbang-repl-empty) timed ./jbang repl ;;      # stdin is /dev/null: the REPL starts, reads no line, exits
+        exec-repl-empty) timed "${e_repl[@]}" ;;
       esac
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rep" "$pos" "$p" "$((wall_us / 1000))" "$cpu_ms" "$load" "$rc" "$rebuilt" >>"$OUT/help.tsv"
-      case $p in launcher-*) [ "$rc" -eq 255 ] ;; *) [ "$rc" -eq 0 ] ;; esac || say "  $p exited $rc (see $log.ts)"
+      case $p in launcher-version) [ "$rc" -eq 0 ] ;; launcher-*) [ "$rc" -eq 255 ] ;; *) [ "$rc" -eq 0 ] ;; esac \
+        || say "  $p exited $rc (see $log.ts)"
     done
     say "  rep $rep done (load $(load1))"
   done

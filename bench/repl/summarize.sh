@@ -265,10 +265,12 @@ if [ -f "$dir/help.tsv" ]; then
   echo
   echo "- jbang-*: \`./jbang statelab --help\`, \`./jbang savepoint --help\` (the launcher JVM, then the command JVM it execs)."
   echo "- launcher-*: the launcher JVM alone (\`dev.jbang.Main\` with the ./jbang script's options; it prints the command"
-  echo "  line and exits 255); launcher-nocds: the same without its class-data archive."
+  echo "  line and exits 255); launcher-nocds: the same without its class-data archive; launcher-version: the launcher"
+  echo "  JVM with no script to resolve (\`./jbang --version\`'s JVM)."
   echo "- exec-*: the command line the launcher execs (JBang's JVM options and the command's class-data archive)."
   echo "- java-cp-statelab-help: \`java -cp <the jbang-built jar classpath> statelab.StateLab --help\`, no options."
   echo "- java-version: a bare JVM (\`java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -version\`)."
+  echo "- *-repl-empty: \`./jbang repl < /dev/null\` (the REPL starts, reads no line and exits), and its exec'd JVM alone."
   echo
   awk -F'\t' -v goal="$GOAL_HELP_MS" "$AWK_LIB"'
   NR == 1 || $1 ~ /^w/ { next }
@@ -281,7 +283,7 @@ if [ -f "$dir/help.tsv" ]; then
       delete a; for (i = 1; i <= m; i++) a[i] = w[p, i]; M = med(a, m); W = mmm(a, m, "%d")
       delete a; for (i = 1; i <= m; i++) a[i] = c[p, i]; C = mmm(a, m, "%d")
       delete a; for (i = 1; i <= m; i++) a[i] = l[p, i]; L = mmm(a, m, "%.1f")
-      g = p ~ /^jbang-/ ? (M <= goal ? "met" : sprintf("missed (%.1f×)", M / goal)) : ""
+      g = p ~ /^jbang-.*-help$/ ? (M <= goal ? "met" : sprintf("missed (%.1f×)", M / goal)) : ""
       printf "| %s | %d | %s | %s | %s | %s | %s |\n", p, m, W, C, L, ex[p], g
     }
   }' "$dir/help.tsv"
