@@ -149,6 +149,11 @@ public final class Shell {
                     continue;
                 }
                 code = run(line);
+                if (Thread.currentThread().isInterrupted()) { // Ctrl-C cancels the script, --keep-going or not
+                    err.printf("error: %s:%d: canceled; the lines after it are not run%n", name, number);
+                    err.flush();
+                    return code != ExitCode.OK.code ? code : ExitCode.FAILURE.code;
+                }
                 if (code != ExitCode.OK.code && !keepGoing) {
                     err.printf("error: %s:%d: '%s' exited %d; the lines after it are not run (--keep-going runs them)%n", name, number,
                             line.strip(), code);
@@ -170,7 +175,9 @@ public final class Shell {
         } catch (Failure f) {
             err.println("error: " + f.getMessage());
             code = f.exitCode().code;
-        } catch (RuntimeException | IOException e) {
+        } catch (RuntimeException | IOException | LinkageError e) {
+            // LinkageError: a class that failed to initialize (e.g. logging, interrupted at its first use) fails
+            // this line and the next that need it, not the whole REPL
             err.println("error: " + CommandRunner.describe(e));
             code = ExitCode.FAILURE.code;
         }
