@@ -213,6 +213,25 @@ class ReplShellTest {
         assertThat(errLines()).singleElement().asString().startsWith("error: ");
     }
 
+    /** A command that cannot run: one of its classes failed to initialize. */
+    @picocli.CommandLine.Command(name = "broken")
+    static final class Broken implements java.util.concurrent.Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new NoClassDefFoundError("Could not initialize class org.example.Logging");
+        }
+    }
+
+    @Test
+    void aCommandWhoseClassesCannotLoadFailsItsLineNotTheRepl() {
+        Shell withBroken = new Shell(Map.of("broken", Broken::new), new PrintWriter(out), new PrintWriter(err));
+        assertThat(withBroken.run("broken")).isEqualTo(ExitCode.FAILURE.code);
+        assertThat(errLines()).singleElement().asString().startsWith("error: NoClassDefFoundError: Could not initialize class");
+        err.getBuffer().setLength(0);
+        assertThat(withBroken.run("vars")).isZero();
+        assertThat(err.toString()).isEmpty();
+    }
+
     // --- session variables
 
     @Test
@@ -294,6 +313,26 @@ class ReplShellTest {
         Files.writeString(file, "set job c\nexit\nset job d\n");
         assertThat(shell.script(file, false)).isZero();
         assertThat(var("job")).as("exit ends the script").isEqualTo("c");
+    }
+
+    @Test
+    void ctrlCDuringAScriptEndsItEvenWithKeepGoing() throws IOException {
+        // first a REST call uninterrupted: the first one initializes logging, which an interrupt breaks for good
+        assertThat(line("savepoint " + NO_JOB)).isEqualTo(ExitCode.UNREACHABLE.code);
+        err.getBuffer().setLength(0);
+        String script = "savepoint " + NO_JOB + "\nset job after-ctrl-c\nsavepoint " + NO_JOB + "\n";
+        Thread.currentThread().interrupt(); // what Ctrl-C does to the REPL's thread while 'source --keep-going' runs
+        int code;
+        try {
+            code = shell.script(new BufferedReader(new StringReader(script)), "lab.txt", true);
+        } finally {
+            assertThat(Thread.interrupted()).as("the interrupt is left for the REPL to report ('canceled')").isTrue();
+        }
+        assertThat(code).isNotZero();
+        List<String> errors = errLines();
+        assertThat(errors).as("%s", err).hasSize(2);
+        assertThat(errors.get(1)).isEqualTo("error: lab.txt:1: canceled; the lines after it are not run");
+        assertThat(var("job")).as("no line runs after Ctrl-C").isEqualTo("(not set)");
     }
 
     @Test
