@@ -283,6 +283,20 @@ class ReplShellTest {
         assertThat(line("savepoint")).as("savepoint takes $job").isEqualTo(ExitCode.UNREACHABLE.code);
         assertThat(errLines()).singleElement().asString().contains("cannot reach");
 
+        // a composed result (experiment's): its steps in order, the last step's job id is the one remembered
+        Map<String, Object> submit = new java.util.LinkedHashMap<>(Map.of("jobId", "original", "restUrl", "http://127.0.0.1:3"));
+        Map<String, Object> resume = new java.util.LinkedHashMap<>(Map.of("jobId", "resumed", "savepoint", "/sp", "verdict", "RESTORE_FAILED"));
+        Map<String, Object> experiment = new java.util.LinkedHashMap<>();
+        experiment.put("job", "word-count");
+        experiment.put("submit", submit);
+        experiment.put("savepoint", Map.of("savepoint", "/sp", "jobId", "original"));
+        experiment.put("resume", resume);
+        experiment.put("verdict", "RESTORE_FAILED");
+        shell.session().remember(experiment);
+        assertThat(var("job")).isEqualTo("resumed");
+        assertThat(var("savepoint")).isEqualTo("/sp");
+        assertThat(var("verdict")).isEqualTo("RESTORE_FAILED");
+        assertThat(var("rest")).isEqualTo("http://127.0.0.1:3");
     }
 
     // --- scripts
