@@ -91,12 +91,19 @@ public final class FlinkRest implements AutoCloseable {
     /** A client for the REST API at {@code restUrl}, e.g. {@code http://127.0.0.1:8081}. */
     public static FlinkRest connect(String restUrl) {
         URI url = parseUrl(restUrl);
-        Configuration config = new Configuration();
-        config.set(RestOptions.CONNECTION_TIMEOUT, Duration.ofSeconds(10));
+        // The first client of a JVM initializes Flink's and Log4j's statics, and Log4j gives up for good when its
+        // thread is interrupted meanwhile (a Ctrl-C in the REPL): the interrupt waits until the client exists.
+        boolean interrupted = Thread.interrupted();
         try {
+            Configuration config = new Configuration();
+            config.set(RestOptions.CONNECTION_TIMEOUT, Duration.ofSeconds(10));
             return new FlinkRest(url, new RestClient(config, Executors.directExecutor()));
         } catch (Exception e) {
             throw new Failure(ExitCode.FAILURE, "cannot create Flink REST client: " + e.getMessage(), e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
