@@ -154,7 +154,16 @@ public final class Savepoint implements Callable<Integer> {
                 "job %s (%s) is %s%s: a savepoint needs a running job%s", jobId, job.getName(), status, ended, hint);
     }
 
+    /** The first status poll; doubled up to {@link #POLL_MAX}. Small state is saved in tens of milliseconds. */
+    private static final Duration POLL_FIRST = Duration.ofMillis(10);
+    private static final Duration POLL_MAX = Duration.ofMillis(100);
+
+    /**
+     * Polls the savepoint's status until it completes. Like Flink's own RestClusterClient, with a wait that grows
+     * from {@link #POLL_FIRST}: a fixed 100 ms poll added 50 ms to a typical savepoint (bench/repl).
+     */
     private static String await(FlinkRest flink, JobID jobId, TriggerId trigger, Instant deadline, Duration timeout) {
+        Duration wait = POLL_FIRST;
         while (true) {
             Optional<SavepointInfo> done = flink.savepointStatus(jobId, trigger);
             if (done.isPresent()) {
@@ -168,7 +177,9 @@ public final class Savepoint implements Callable<Integer> {
                 throw Failure.of(ExitCode.TIMEOUT, "savepoint of job %s not complete after %ds (trigger %s); it may still complete",
                         jobId, timeout.toSeconds(), trigger);
             }
-            Durations.sleep(Duration.ofMillis(100));
+            Durations.sleep(wait);
+            Duration doubled = wait.multipliedBy(2);
+            wait = doubled.compareTo(POLL_MAX) < 0 ? doubled : POLL_MAX;
         }
     }
 
