@@ -175,12 +175,21 @@ launcher_of() {
   [ -n "$line" ] || die "no launcher command in the trace of ./jbang $*"
   eval "launcher_cmd=( ${line#++ } )"
 }
-# The command line the launcher execs for `./jbang ARGS`: sets the array exec_cmd.
+# The command line the launcher execs for `./jbang ARGS`: sets the array exec_cmd. While a command has no class-data
+# archive yet, JBang's line writes one at the JVM's exit (-XX:ArchiveClassesAtExit), and every run of that line would
+# write it again (seconds at exit): then one run through ./jbang, not timed, writes it first, and the line is taken again.
 exec_of() {
   local out rc
   launcher_of "$@"
   out=$("${launcher_cmd[@]}" </dev/null 2>/dev/null); rc=$?
   [ "$rc" -eq 255 ] || die "the launcher of ./jbang $* exited $rc, not 255 (exec)"
+  case $out in
+    *-XX:ArchiveClassesAtExit=*)
+      ./jbang "$@" </dev/null >"$WORK/archive-first-run.log" 2>&1
+      out=$("${launcher_cmd[@]}" </dev/null 2>/dev/null)
+      case $out in *-XX:ArchiveClassesAtExit=*) die "./jbang $* wrote no class-data archive (see $WORK/archive-first-run.log)" ;; esac
+      ;;
+  esac
   eval "exec_cmd=( $out )"
 }
 
