@@ -383,7 +383,8 @@ part_savepoint() {
 # The steps of a REPL cycle, from its time-stamped output: start-up (process start → the submit command's first
 # progress line), then each command ends at its result on stdout (job id, savepoint path, savepoint path, verdict),
 # then the process's exit; and inside submit and resume, the parts their progress lines delimit (resume's
-# run-until-verdict: from its jar run to its verdict line, which includes cancelling the job that failed to restore).
+# run-until-verdict: from its jar run to its verdict line, which includes cancelling the job that failed to restore;
+# cancel-failed: from the failing job's RESTARTING/FAILING/FAILED line to its "canceled", when that line is printed).
 repl_steps() {
   awk -F'\t' -v rep="$1" -v v="$2" -v t0="$t0" -v wall="$wall_us" '
     function out(name, us) { printf "%s\t%s\t%s\t%d\n", rep, v, name, us / 1000 }
@@ -397,6 +398,8 @@ repl_steps() {
     $2 ~ /^resume: uploading/ { ru = $1 }
     $2 ~ /^resume: running .* from / { if (ru) out("resume.upload", $1 - ru); rr = $1 }
     $2 ~ /^resume: verdict / { if (rr) out("resume.run-until-verdict", $1 - rr) }
+    $2 ~ /^resume: job .* is (RESTARTING|FAILING|FAILED)/ && !f1 { f1 = $1 }
+    $2 ~ /^resume: job .* canceled/ && f1 && !d2 { out("resume.cancel-failed", $1 - f1); d2 = 1 }
     (length($2) == 32 && $2 ~ /^[0-9a-f]+$/) || $2 ~ /^\// || $2 ~ /^(RESTORE_FAILED|RESTORED|TIMEOUT) / {
       k++
       if (k == 1 && sub_) out("submit.until-running", $1 - sub_)
