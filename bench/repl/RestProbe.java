@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//DEPS org.apache.flink:flink-runtime:2.3.0
+//DEPS org.apache.flink:flink-clients:2.3.0
 //DEPS org.slf4j:slf4j-nop:1.7.36
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 package statelab.bench;
