@@ -8,6 +8,7 @@
 //DESCRIPTION The whole tamper experiment on the local cluster: submit, savepoint, swap-sst, resume, verdict.
 package statelab;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -75,7 +76,11 @@ public final class Experiment implements Callable<Integer> {
     @Option(names = "--keep-job", description = "Leave the resumed job running at the end (default: cancel it).")
     boolean keepJob;
 
-    /** What experiment prints with --json: every step's own record, and the verdict. */
+    /**
+     * What experiment prints with --json: every step's own record, and the verdict. A step that did not run (the
+     * control's swap-sst) is left out, not written as null.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Record(String job, Submit.Submitted submit, Savepoint.Taken savepoint, SwapSst.Swapped swapSst,
                          Resume.Resumed resume, String verdict, long millis) {}
 
