@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -47,9 +48,101 @@ class LauncherIT {
         assertThat(r.err()).as("%s", r).doesNotContain("ERROR");
     }
 
-    /** The jars jbang built of this test's script, in its cache (a new name each run would pile up there). */
+    @Test
+    void anAliasRunAgainReusesJBangsCommandLineUntilSomethingChanges() throws IOException {
+        // a checkout of its own (its launcher, catalog and scripts; JBang's jars shared), so that an edit stays here
+        Path checkout = dir.resolve("checkout");
+        Files.createDirectories(checkout.resolve("scripts"));
+        Files.createDirectories(checkout.resolve("bootstrap"));
+        Files.copy(Checkout.ROOT.resolve("jbang"), checkout.resolve("jbang"));
+        Files.copy(Checkout.ROOT.resolve("bootstrap/pom.xml"), checkout.resolve("bootstrap/pom.xml"));
+        Files.createSymbolicLink(checkout.resolve("bootstrap/lib"), Checkout.ROOT.resolve("bootstrap/lib"));
+        Files.writeString(checkout.resolve("jbang-catalog.json"), """
+                {
+                  "aliases": {
+                    "hello": {
+                      "script-ref": "scripts/%s.java",
+                      "cds": true
+                    }
+                  }
+                }
+                """.formatted(name));
+        writeHello(checkout, "v1");
+
+        List<String> args = List.of("hello", "a b", "it's", "--json", "");
+        for (int run = 1; run <= 3; run++) { // the first writes the class-data archive, the second keeps the line
+            Launch l = launch(checkout, args);
+            assertThat(l.out()).as("run %d: %s", run, l.result()).isEqualTo("v1 [a b] [it's] [--json] []");
+        }
+        Launch kept = launch(checkout, args);
+        assertThat(kept.out()).as("%s", kept.result()).isEqualTo("v1 [a b] [it's] [--json] []");
+        assertThat(kept.trace()).as("%s", kept.result()).contains("hello: the kept command line");
+        Launch noArgs = launch(checkout, List.of("hello"));
+        assertThat(noArgs.out()).as("no arguments: none, not an empty one (%s)", noArgs.result()).isEqualTo("v1");
+
+        writeHello(checkout, "v2"); // an edit: JBang is asked again, and builds the new source
+        Launch edited = launch(checkout, args);
+        assertThat(edited.out()).as("%s", edited.result()).isEqualTo("v2 [a b] [it's] [--json] []");
+        assertThat(edited.trace()).as("%s", edited.result()).contains("hello: asking JBang");
+
+        launch(checkout, args); // the new line kept
+        deleteBuiltJars(); // JBang's cache cleared: the kept line names a jar that is gone
+        Launch rebuilt = launch(checkout, args);
+        assertThat(rebuilt.out()).as("%s", rebuilt.result()).isEqualTo("v2 [a b] [it's] [--json] []");
+        assertThat(rebuilt.trace()).as("%s", rebuilt.result()).contains("hello: asking JBang");
+
+        // JBang 0.132.1 itself drops an empty argument (`hello a '' b` becomes `… a  b` on its command line):
+        // asked for the alias alone, the launcher passes every argument as given, the empty one included
+        Launch off = launch(checkout, args, "STATELAB_LAUNCHER_CACHE", "off");
+        assertThat(off.out()).as("%s", off.result()).isEqualTo("v2 [a b] [it's] [--json]");
+        assertThat(off.trace()).as("%s", off.result()).doesNotContain("hello:");
+    }
+
+    record Launch(Proc.Result result) {
+        String out() {
+            return result.out().strip();
+        }
+
+        String trace() {
+            return result.err();
+        }
+    }
+
+    private Launch launch(Path checkout, List<String> args, String... env) {
+        Map<String, String> vars = new java.util.HashMap<>(Map.of("STATELAB_LAUNCHER_TRACE", "1"));
+        for (int i = 0; i < env.length; i += 2) {
+            vars.put(env[i], env[i + 1]);
+        }
+        List<String> cmd = new java.util.ArrayList<>(List.of(checkout.resolve("jbang").toString()));
+        cmd.addAll(args);
+        Proc.Result r = Proc.run(cmd, checkout, Checkout.env(vars), null, Checkout.JBANG_TIMEOUT);
+        assertThat(r.exit()).as("%s", r).isZero();
+        return new Launch(r);
+    }
+
+    private void writeHello(Path checkout, String version) throws IOException {
+        Files.writeString(checkout.resolve("scripts/" + name + ".java"), """
+                ///usr/bin/env jbang "$0" "$@" ; exit $?
+                public class %s {
+                    public static void main(String[] args) {
+                        StringBuilder out = new StringBuilder("%s");
+                        for (String a : args) {
+                            out.append(" [").append(a).append(']');
+                        }
+                        System.out.println(out);
+                    }
+                }
+                """.formatted(name, version));
+    }
+
     @AfterEach
-    void deleteBuiltJars() throws IOException {
+    void cleanUp() throws IOException {
+        deleteBuiltJars();
+        Files.deleteIfExists(dir.resolve("checkout/bootstrap/lib")); // the link only, before JUnit's cleanup warns of it
+    }
+
+    /** The jars jbang built of this test's script, in its cache (a new name each run would pile up there). */
+    private void deleteBuiltJars() throws IOException {
         String jbangDir = System.getenv().getOrDefault("JBANG_DIR", System.getProperty("user.home") + "/.jbang");
         Path jars = Path.of(System.getenv().getOrDefault("JBANG_CACHE_DIR", jbangDir + "/cache"), "jars");
         if (!Files.isDirectory(jars)) {
