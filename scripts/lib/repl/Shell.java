@@ -150,12 +150,12 @@ public final class Shell {
                 }
                 code = run(line);
                 if (Thread.currentThread().isInterrupted()) { // Ctrl-C cancels the script, --keep-going or not
-                    err.printf("error: %s:%d: canceled; the lines after it are not run%n", name, number);
+                    err.printf("error: %s:%d: canceled; the script stops here%n", name, number);
                     err.flush();
                     return code != ExitCode.OK.code ? code : ExitCode.FAILURE.code;
                 }
                 if (code != ExitCode.OK.code && !keepGoing) {
-                    err.printf("error: %s:%d: '%s' exited %d; the lines after it are not run (--keep-going runs them)%n", name, number,
+                    err.printf("error: %s:%d: '%s' exited %d; the script stops here (--keep-going goes on)%n", name, number,
                             line.strip(), code);
                     err.flush();
                     return code;

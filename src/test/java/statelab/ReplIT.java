@@ -203,14 +203,14 @@ class ReplIT {
             assertThat(lastLine(fromFile.out())).matches(VERDICT_FAILED);
             assertThat(fromFile.out().lines().toList()).as("job id, savepoint, savepoint, verdict: %s", fromFile).hasSize(4);
             assertThat(fromFile.ownErrLines()).as("%s", fromFile).containsExactly(
-                    "error: " + file + ":5: 'resume' exited 10; the lines after it are not run (--keep-going runs them)");
+                    "error: " + file + ":5: 'resume' exited 10; the script stops here (--keep-going goes on)");
 
             Proc.Result fromStdin = Checkout.jbangWithStdin(c.env(), script, "statelab");
             assertThat(fromStdin.exit()).as("%s", fromStdin).isEqualTo(piped.exit());
             assertThat(firstWord(lastLine(fromStdin.out()))).as("%s", fromStdin).isEqualTo(firstWord(pipedVerdict));
             assertThat(lastLine(fromStdin.out())).matches(VERDICT_FAILED);
             assertThat(fromStdin.ownErrLines()).as("%s", fromStdin).containsExactly(
-                    "error: <stdin>:5: 'resume' exited 10; the lines after it are not run (--keep-going runs them)");
+                    "error: <stdin>:5: 'resume' exited 10; the script stops here (--keep-going goes on)");
         }
     }
 

@@ -314,7 +314,7 @@ class ReplShellTest {
         assertThat(code).isEqualTo(ExitCode.USAGE.code);
         assertThat(err.toString().lines().toList()).containsExactly(
                 "error: unknown command 'frobnicate': 'help' lists the commands",
-                "error: lab.txt:4: 'frobnicate' exited 2; the lines after it are not run (--keep-going runs them)");
+                "error: lab.txt:4: 'frobnicate' exited 2; the script stops here (--keep-going goes on)");
         assertThat(var("job")).as("the line after the failing one did not run").isEqualTo("a");
 
         err.getBuffer().setLength(0);
@@ -345,7 +345,7 @@ class ReplShellTest {
         assertThat(code).isNotZero();
         List<String> errors = errLines();
         assertThat(errors).as("%s", err).hasSize(2);
-        assertThat(errors.get(1)).isEqualTo("error: lab.txt:1: canceled; the lines after it are not run");
+        assertThat(errors.get(1)).isEqualTo("error: lab.txt:1: canceled; the script stops here");
         assertThat(var("job")).as("no line runs after Ctrl-C").isEqualTo("(not set)");
     }
 
