@@ -33,6 +33,7 @@ import statelab.cli.ExitCode;
 import statelab.cli.Failure;
 import statelab.cli.Output;
 import statelab.cli.PipeInput;
+import statelab.cli.Poll;
 import statelab.flink.FlinkRest;
 import statelab.flink.JobCatalog;
 import statelab.flink.JobRecord;
@@ -106,14 +107,13 @@ public final class Savepoint implements Callable<Integer> {
     public static Taken take(FlinkRest flink, Request request, Output output) throws IOException {
         Instant start = Instant.now();
         JobID jobId = request.jobId();
-        requireRunning(flink, jobId);
         TriggerId trigger;
-        try {
+        try { // no look at the job first: a round trip every savepoint would pay, for an error only some meet
             trigger = request.stop()
                     ? flink.stopWithSavepoint(jobId, request.dir(), request.format(), request.drain())
                     : flink.triggerSavepoint(jobId, request.dir(), request.format());
         } catch (Failure f) {
-            requireRunning(flink, jobId); // it may have ended between the look and the trigger
+            requireRunning(flink, jobId); // an ended job, or one the cluster never had, says so
             throw f;
         }
         output.progress("%s savepoint of job %s triggered (%s)", request.format(), jobId, trigger);
@@ -154,33 +154,17 @@ public final class Savepoint implements Callable<Integer> {
                 "job %s (%s) is %s%s: a savepoint needs a running job%s", jobId, job.getName(), status, ended, hint);
     }
 
-    /** The first status poll; doubled up to {@link #POLL_MAX}. Small state is saved in tens of milliseconds. */
-    private static final Duration POLL_FIRST = Duration.ofMillis(10);
-    private static final Duration POLL_MAX = Duration.ofMillis(100);
-
-    /**
-     * Polls the savepoint's status until it completes. Like Flink's own RestClusterClient, with a wait that grows
-     * from {@link #POLL_FIRST}: a fixed 100 ms poll added 50 ms to a typical savepoint (bench/repl).
-     */
+    /** Polls the savepoint's status until it completes; its failure cause, or the deadline, ends the command. */
     private static String await(FlinkRest flink, JobID jobId, TriggerId trigger, Instant deadline, Duration timeout) {
-        Duration wait = POLL_FIRST;
-        while (true) {
-            Optional<SavepointInfo> done = flink.savepointStatus(jobId, trigger);
-            if (done.isPresent()) {
-                if (done.get().getFailureCause() != null) {
-                    String cause = RootCause.of(org.apache.flink.util.ExceptionUtils.stringifyException(done.get().getFailureCause()));
-                    throw Failure.of(ExitCode.JOB_FAILED, "savepoint of job %s failed: %s", jobId, cause);
-                }
-                return done.get().getLocation();
-            }
-            if (Instant.now().isAfter(deadline)) {
-                throw Failure.of(ExitCode.TIMEOUT, "savepoint of job %s not complete after %ds (trigger %s); it may still complete",
-                        jobId, timeout.toSeconds(), trigger);
-            }
-            Durations.sleep(wait);
-            Duration doubled = wait.multipliedBy(2);
-            wait = doubled.compareTo(POLL_MAX) < 0 ? doubled : POLL_MAX;
+        SavepointInfo done = Poll.until(deadline, () -> flink.savepointStatus(jobId, trigger)).orElseThrow(() -> Failure.of(
+                ExitCode.TIMEOUT, "savepoint of job %s not complete after %ds (trigger %s); it may still complete",
+                jobId, timeout.toSeconds(), trigger));
+        if (done.getFailureCause() != null) {
+            requireRunning(flink, jobId); // Flink accepts a trigger for an ended job, or an unknown one, and fails it here
+            String cause = RootCause.of(org.apache.flink.util.ExceptionUtils.stringifyException(done.getFailureCause()));
+            throw Failure.of(ExitCode.JOB_FAILED, "savepoint of job %s failed: %s", jobId, cause);
         }
+        return done.getLocation();
     }
 
     /** Number of files and bytes in the savepoint directory. */

@@ -167,11 +167,13 @@ flink() {
 }
 
 # The launcher's own command line for `./jbang ARGS` (its JVM, which prints the command to exec), from bash's trace
-# of the ./jbang script: sets the array launcher_cmd. Its environment is what ./jbang exports before running it.
+# of the ./jbang script, with its kept command lines off so that JBang is asked with every argument (run as users run
+# it, ./jbang starts no launcher JVM while nothing changed): sets the array launcher_cmd. Its environment is what
+# ./jbang exports before running it.
 export JBANG_RUNTIME_SHELL=bash JBANG_STDIN_NOTTY=true JBANG_LAUNCH_CMD="$tree/jbang"
 launcher_of() {
   local line
-  line=$(PS4='+ ' bash -x ./jbang "$@" 2>&1 >/dev/null </dev/null | grep -m 1 '^++ .*dev\.jbang\.Main ')
+  line=$(STATELAB_LAUNCHER_CACHE=off PS4='+ ' bash -x ./jbang "$@" 2>&1 >/dev/null </dev/null | grep -m 1 '^++ .*dev\.jbang\.Main ')
   [ -n "$line" ] || die "no launcher command in the trace of ./jbang $*"
   eval "launcher_cmd=( ${line#++ } )"
 }

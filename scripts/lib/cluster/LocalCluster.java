@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.flink.configuration.ConfigurationUtils;
 import org.apache.flink.configuration.Configuration;
@@ -32,11 +33,11 @@ import org.apache.flink.runtime.jobmanager.JobManagerProcessSpec;
 import org.apache.flink.runtime.rest.handler.legacy.messages.ClusterOverviewWithVersion;
 import org.apache.flink.runtime.jobmanager.JobManagerProcessUtils;
 import org.apache.flink.runtime.util.config.memory.ProcessMemoryUtils;
-import statelab.cli.Durations;
 import statelab.cli.ExitCode;
 import statelab.cli.Failure;
 import statelab.cli.Jbang;
 import statelab.cli.Output;
+import statelab.cli.Poll;
 import statelab.cli.Workspace;
 import statelab.flink.FlinkRest;
 
@@ -366,10 +367,9 @@ public final class LocalCluster {
      * exits, and with {@link ExitCode#TIMEOUT} at the deadline.
      */
     public ClusterOverviewWithVersion awaitReady(Instance instance, Duration timeout, Consumer<String> progress) {
-        Instant deadline = Instant.now().plus(timeout);
         try (FlinkRest rest = FlinkRest.connect(instance.restUrl())) {
-            String last = "REST API not answering yet";
-            while (true) {
+            AtomicReference<String> last = new AtomicReference<>("REST API not answering yet");
+            return Poll.until(timeout, () -> {
                 if (ours(instance.jobManagerPid(), instance.jobManagerStart()).isEmpty()) {
                     throw Failure.of(ExitCode.FAILURE, "the JobManager exited while starting; see %s", log("jobmanager", false));
                 }
@@ -379,24 +379,20 @@ public final class LocalCluster {
                 try {
                     ClusterOverviewWithVersion o = rest.overview();
                     if (o.getNumTaskManagersConnected() >= 1 && o.getNumSlotsTotal() >= instance.slots()) {
-                        return o;
+                        return Optional.of(o);
                     }
                     String now = "REST API up, " + o.getNumSlotsTotal() + " of " + instance.slots() + " slots registered";
-                    if (!now.equals(last)) {
+                    if (!now.equals(last.getAndSet(now))) {
                         progress.accept(now);
                     }
-                    last = now;
                 } catch (Failure f) {
                     if (f.exitCode() != ExitCode.UNREACHABLE && f.exitCode() != ExitCode.NOT_FOUND) {
                         throw f;
                     }
                 }
-                if (Instant.now().isAfter(deadline)) {
-                    throw Failure.of(ExitCode.TIMEOUT, "cluster not ready after %ds (%s); see %s",
-                            timeout.toSeconds(), last, logs());
-                }
-                Durations.sleep(Duration.ofMillis(100));
-            }
+                return Optional.<ClusterOverviewWithVersion>empty();
+            }).orElseThrow(() -> Failure.of(ExitCode.TIMEOUT, "cluster not ready after %ds (%s); see %s",
+                    timeout.toSeconds(), last.get(), logs()));
         }
     }
 

@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
@@ -16,9 +17,9 @@ import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointingStatistic
 import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointingStatistics.RestoredCheckpointStatistics;
 import org.apache.flink.runtime.rest.messages.job.JobDetailsInfo;
 import org.apache.flink.runtime.rest.messages.job.JobDetailsInfo.JobVertexDetailsInfo;
-import statelab.cli.Durations;
 import statelab.cli.ExitCode;
 import statelab.cli.Failure;
+import statelab.cli.Poll;
 
 /**
  * Watches one job through the REST API, polling with a deadline. A failure is seen in the job's exception
@@ -26,7 +27,6 @@ import statelab.cli.Failure;
  * nothing here waits on Flink's restart strategy, which by default restarts forever.
  */
 public final class JobWatch {
-    static final Duration POLL = Duration.ofMillis(100);
     /** How long tasks may wait for slots, with none free, before that is reported instead of waited on. */
     static final Duration SLOT_GRACE = Duration.ofSeconds(3);
 
@@ -68,9 +68,10 @@ public final class JobWatch {
      * {@link ExitCode#NO_SLOTS} when it waits for slots that are not free, {@link ExitCode#TIMEOUT} at the deadline.
      */
     public JobDetailsInfo awaitRunning(Duration timeout, boolean untilFinished) {
-        Instant deadline = Instant.now().plus(timeout);
-        while (true) {
+        AtomicReference<JobDetailsInfo> last = new AtomicReference<>();
+        return Poll.until(timeout, () -> {
             JobDetailsInfo job = poll();
+            last.set(job);
             JobStatus status = job.getJobStatus();
             Optional<Failures> failed = failures();
             failed.ifPresent(this::refuseSlotShortage);
@@ -82,15 +83,12 @@ public final class JobWatch {
                 throw Failure.of(ExitCode.JOB_FAILED, "job %s was canceled", jobId);
             }
             if (status == JobStatus.FINISHED || (!untilFinished && status == JobStatus.RUNNING && allTasksRunning(job))) {
-                return job;
+                return Optional.of(job);
             }
             checkSlots(job);
-            if (Instant.now().isAfter(deadline)) {
-                throw Failure.of(ExitCode.TIMEOUT, "job %s not %s after %ds: it is %s, vertices %s", jobId,
-                        untilFinished ? "finished" : "running", timeout.toSeconds(), status, taskSummary(job));
-            }
-            Durations.sleep(POLL);
-        }
+            return Optional.empty();
+        }).orElseThrow(() -> Failure.of(ExitCode.TIMEOUT, "job %s not %s after %ds: it is %s, vertices %s", jobId,
+                untilFinished ? "finished" : "running", timeout.toSeconds(), last.get().getJobStatus(), taskSummary(last.get())));
     }
 
     /** How a resumed job's restore went; see {@link #awaitRestore}. */
@@ -115,9 +113,8 @@ public final class JobWatch {
      */
     public Outcome awaitRestore(Duration timeout) {
         Instant start = Instant.now();
-        Instant deadline = start.plus(timeout);
-        String lastSeen = "no answer yet";
-        while (true) {
+        AtomicReference<Seen> last = new AtomicReference<>(new Seen(null, Optional.empty(), "no answer yet"));
+        return Poll.until(start.plus(timeout), () -> {
             JobDetailsInfo job = poll();
             JobStatus status = job.getJobStatus();
             long elapsed = Duration.between(start, Instant.now()).toMillis();
@@ -127,31 +124,33 @@ public final class JobWatch {
                     || status == JobStatus.RESTARTING || status == JobStatus.CANCELED || status == JobStatus.CANCELLING) {
                 CheckpointingStatistics cps = rest.checkpoints(jobId);
                 String reason = failed.isPresent() ? "the job failed while or after restoring" : "the job ended " + status;
-                return outcome(Verdict.RESTORE_FAILED, status, failed, cps, elapsed, reason);
+                return Optional.of(outcome(Verdict.RESTORE_FAILED, status, failed, cps, elapsed, reason));
             }
+            String seen;
             if (status == JobStatus.FINISHED || (status == JobStatus.RUNNING && allTasksRunning(job))) {
                 CheckpointingStatistics cps = rest.checkpoints(jobId);
                 RestoredCheckpointStatistics restored = cps.getLatestCheckpoints().getRestoredCheckpointStatistics();
                 CompletedCheckpointStatistics completed = cps.getLatestCheckpoints().getCompletedCheckpointStatistics();
                 if (status == JobStatus.FINISHED && restored != null) {
-                    return outcome(Verdict.RESTORED, status, failed, cps, elapsed, "the job restored its state and finished");
+                    return Optional.of(outcome(Verdict.RESTORED, status, failed, cps, elapsed, "the job restored its state and finished"));
                 }
                 if (restored != null && completed != null && completed.getId() > restored.getId()) {
-                    return outcome(Verdict.RESTORED, status, failed, cps, elapsed,
-                            "running, and checkpoint " + completed.getId() + " completed after the restore");
+                    return Optional.of(outcome(Verdict.RESTORED, status, failed, cps, elapsed,
+                            "running, and checkpoint " + completed.getId() + " completed after the restore"));
                 }
-                lastSeen = restored == null ? "running, restore not reported yet" : "running, waiting for a checkpoint after the restore";
+                seen = restored == null ? "running, restore not reported yet" : "running, waiting for a checkpoint after the restore";
             } else {
-                lastSeen = status + ", vertices " + taskSummary(job);
+                seen = status + ", vertices " + taskSummary(job);
             }
+            last.set(new Seen(status, failed, seen));
             checkSlots(job);
-            if (Instant.now().isAfter(deadline)) {
-                return outcome(Verdict.TIMEOUT, status, failed, rest.checkpoints(jobId), elapsed,
-                        "no verdict within " + timeout.toSeconds() + "s: " + lastSeen);
-            }
-            Durations.sleep(POLL);
-        }
+            return Optional.empty();
+        }).orElseGet(() -> outcome(Verdict.TIMEOUT, last.get().status(), last.get().failed(), rest.checkpoints(jobId),
+                Duration.between(start, Instant.now()).toMillis(), "no verdict within " + timeout.toSeconds() + "s: " + last.get().what()));
     }
+
+    /** What the last look at a restoring job saw, for a verdict at the deadline. */
+    private record Seen(JobStatus status, Optional<Failures> failed, String what) {}
 
     private Outcome outcome(Verdict verdict, JobStatus status, Optional<Failures> failed, CheckpointingStatistics cps,
                             long elapsed, String reason) {
@@ -165,22 +164,18 @@ public final class JobWatch {
 
     /** Waits until the job has completed a checkpoint; returns its id. */
     public long awaitCompletedCheckpoint(Duration timeout) {
-        Instant deadline = Instant.now().plus(timeout);
-        while (true) {
+        return Poll.until(timeout, () -> {
             CompletedCheckpointStatistics completed = rest.checkpoints(jobId).getLatestCheckpoints().getCompletedCheckpointStatistics();
             if (completed != null) {
                 progress.accept("job " + jobId + " completed checkpoint " + completed.getId());
-                return completed.getId();
+                return Optional.of(completed.getId());
             }
             Optional<Failures> failed = failures();
             if (failed.isPresent()) {
                 throw Failure.of(ExitCode.JOB_FAILED, "job %s failed: %s", jobId, failed.get().rootCause());
             }
-            if (Instant.now().isAfter(deadline)) {
-                throw Failure.of(ExitCode.TIMEOUT, "job %s completed no checkpoint within %ds", jobId, timeout.toSeconds());
-            }
-            Durations.sleep(POLL);
-        }
+            return Optional.<Long>empty();
+        }).orElseThrow(() -> Failure.of(ExitCode.TIMEOUT, "job %s completed no checkpoint within %ds", jobId, timeout.toSeconds()));
     }
 
     /** Cancels the job and waits (up to {@code timeout}) until it reached a terminal state. */
@@ -190,13 +185,8 @@ public final class JobWatch {
             return;
         }
         rest.cancel(jobId);
-        Instant deadline = Instant.now().plus(timeout);
-        while (!rest.job(jobId).getJobStatus().isGloballyTerminalState()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw Failure.of(ExitCode.TIMEOUT, "job %s not canceled after %ds", jobId, timeout.toSeconds());
-            }
-            Durations.sleep(POLL);
-        }
+        Poll.until(timeout, () -> Optional.of(rest.job(jobId).getJobStatus()).filter(JobStatus::isGloballyTerminalState))
+                .orElseThrow(() -> Failure.of(ExitCode.TIMEOUT, "job %s not canceled after %ds", jobId, timeout.toSeconds()));
         progress.accept("job " + jobId + " canceled");
     }
 
