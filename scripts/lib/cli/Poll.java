@@ -10,7 +10,7 @@ import java.util.function.Supplier;
  * Looks come every {@link #FIRST} for the first {@link #FAST_FOR} (small jobs start, savepoint and restore in tens to
  * hundreds of milliseconds, and a 100 ms poll added ~50 ms to each wait), then the pause doubles up to
  * {@link #MAX}, so a long wait does not keep the JobManager busy. Flink's REST API caches what it shows for
- * {@code rest.refresh-interval} (500 ms in config.yaml): looking more often than that costs little and sees a change
+ * {@code web.refresh-interval} (500 ms in config.yaml): looking more often than that costs little and sees a change
  * within {@link #FIRST} of the cache's refresh. A sleep ends the command when its thread is interrupted (Ctrl-C in
  * the REPL): {@link Durations#sleep}.
  */
