@@ -103,7 +103,7 @@ if [ -f "$dir/savepoint-runs.tsv" ]; then
     M = med(over, ne)
     printf "- REPL line (lines 2..N, %d savepoints): client %.0f ms, Flink e2e %.0f ms, **overhead %.0f ms** (median): goal %s.\n", \
       n, med(line, n), med(e, ne), M, M <= goal ? "**met**" : sprintf("**missed** (%.1f× the %d ms allowed)", M / goal, goal)
-    printf "- Inside a line (medians): before the trigger (command set-up, GET job, POST trigger) %.0f ms; trigger → completion seen %.0f ms (of which Flink e2e %.0f; the rest: Flink finishing the savepoint after its last ack, and the status polled every 100 ms: see the timeline); completion → result printed (job record copied, files counted, REST client shut down) %.0f ms.\n", \
+    printf "- Inside a line (medians): before the trigger (command set-up, POST trigger; before 0ad10de also a GET of the job) %.0f ms; trigger → completion seen %.0f ms (of which Flink e2e %.0f; the rest: Flink finishing the savepoint after its last ack, and the wait for the next status poll (from 0ad10de every 10 ms in the first second, before it 10 ms doubling to 100): see the timeline); completion → result printed (job record copied, files counted, REST client shut down) %.0f ms.\n", \
       med(pre, n), med(wt, n), med(e, ne), med(post, n)
     # 1 line vs N lines, per repetition
     nr = 0
