@@ -16,6 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,12 +48,12 @@ class BadInputIT {
         assertThat(submitted.exit()).as("%s", submitted).isZero();
         String jobId = submitted.out().strip();
         // the tests below need an SST and an OPTIONS file as files: a savepoint taken the moment the job runs holds
-        // only its first words, small enough to be inlined in _metadata; a later one holds them all
+        // only its first words, small enough to be inlined in _metadata; a later one has them in a file
         savepoint = RestProbe.awaitValue("a savepoint with an SST file (not inlined in _metadata)", Duration.ofSeconds(60), () -> {
             InProcess.Result sp = InProcess.run(new Savepoint(), jobId, "--rest-url", c.restUrl());
             assertThat(sp.exit()).as("%s", sp).isZero();
             return Path.of(sp.out().strip());
-        }, p -> !SavepointLayout.load(p).targets(null, null, null).get(0).inline());
+        }, p -> fileSst(p).isPresent());
         InProcess.Result cp = InProcess.run(new Savepoint(), jobId, "--rest-url", c.restUrl(), "--format", "canonical");
         assertThat(cp.exit()).as("%s", cp).isZero();
         canonical = Path.of(cp.out().strip());
@@ -108,6 +109,11 @@ class BadInputIT {
         return r;
     }
 
+    /** An SST of the savepoint stored as a file of its own (the newest may be small enough to be inlined in _metadata). */
+    static Optional<StateFile> fileSst(Path savepoint) {
+        return SavepointLayout.load(savepoint).files().stream().filter(f -> f.kind() == SavepointLayout.Kind.SST && !f.inline()).findFirst();
+    }
+
     @Test
     void missingGarbledAndNonSavepointPaths() throws IOException {
         assertFails(savepoint, ExitCode.NOT_FOUND, "no such file or directory", new SwapSst(), savepoint + "-missing");
@@ -136,11 +142,11 @@ class BadInputIT {
     void aTruncatedSstIsRefusedAndLeftAsItWas() throws Exception {
         Path copy = Files.createTempDirectory(Checkout.TARGET, "truncated-");
         SwapSstShapesIT.copyTree(savepoint, copy);
-        StateFile target = SavepointLayout.load(copy).targets(null, null, null).get(0);
+        StateFile target = fileSst(copy).orElseThrow();
         try (FileChannel ch = FileChannel.open(target.path(), StandardOpenOption.WRITE)) {
             ch.truncate(target.size() / 2);
         }
-        assertFails(copy, ExitCode.BAD_STATE, "not a RocksDB SST file", new SwapSst(), copy.toString());
+        assertFails(copy, ExitCode.BAD_STATE, "not a RocksDB SST file", new SwapSst(), copy.toString(), "--file", target.rocksdbName());
     }
 
     @Test
