@@ -79,7 +79,7 @@ public final class Resume implements Callable<Integer> {
     /** What resume prints with --json; {@link #plain()} is its one-line form. */
     public record Resumed(String verdict, String jobId, String state, int failures, String rootCause, String reason,
                           String savepoint, String restoredFrom, Long restoredCheckpointId, Long firstCheckpointAfterRestore,
-                          boolean altered, long millisToVerdict, String originalJobId, boolean originalCanceled, boolean canceled) {
+                          boolean checkpointTriggered, boolean altered, long millisToVerdict, String originalJobId, boolean originalCanceled, boolean canceled) {
         /** The verdict line: {@code RESTORED <job>}, {@code RESTORE_FAILED <job>: <root cause>}, {@code TIMEOUT <job>: <why>}. */
         public String plain() {
             return switch (Verdict.valueOf(verdict)) {
@@ -165,7 +165,7 @@ public final class Resume implements Callable<Integer> {
         }
         return new Resumed(outcome.verdict().name(), outcome.jobId(), outcome.state(), outcome.failures(),
                 outcome.rootCause(), outcome.reason(), dir.toString(), outcome.restoredFrom(), outcome.restoredCheckpointId(),
-                outcome.firstCheckpointAfterRestore(), altered, outcome.millisToVerdict(),
+                outcome.firstCheckpointAfterRestore(), outcome.checkpointTriggered(), altered, outcome.millisToVerdict(),
                 recorded.map(JobRecord::jobId).orElse(null), originalCanceled, canceled);
     }
 

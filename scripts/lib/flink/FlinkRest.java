@@ -21,6 +21,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.CheckpointType;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.messages.webmonitor.JobDetails;
 import org.apache.flink.runtime.rest.FileUpload;
@@ -43,6 +44,9 @@ import org.apache.flink.runtime.rest.messages.ResponseBody;
 import org.apache.flink.runtime.rest.messages.TerminationModeQueryParameter.TerminationMode;
 import org.apache.flink.runtime.rest.messages.TriggerId;
 import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointingStatistics;
+import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointTriggerHeaders;
+import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointTriggerMessageParameters;
+import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointTriggerRequestBody;
 import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointingStatisticsHeaders;
 import org.apache.flink.runtime.rest.messages.job.JobDetailsHeaders;
 import org.apache.flink.runtime.rest.messages.job.JobDetailsInfo;
@@ -199,6 +203,17 @@ public final class FlinkRest implements AutoCloseable {
         params.jobID.resolve(jobId);
         return send(StopWithSavepointTriggerHeaders.getInstance(), params,
                         new StopWithSavepointRequestBody(targetDirectory, drain, format, null))
+                .getTriggerId();
+    }
+
+    /**
+     * Asks for a checkpoint now, of the kind the job is configured for. Flink takes it even when the job enables no
+     * periodic checkpointing (its interval is then Long.MAX_VALUE): measured on 2.3.0.
+     */
+    public TriggerId triggerCheckpoint(JobID jobId) {
+        CheckpointTriggerMessageParameters params = new CheckpointTriggerMessageParameters();
+        params.jobID.resolve(jobId);
+        return send(CheckpointTriggerHeaders.getInstance(), params, new CheckpointTriggerRequestBody(CheckpointType.CONFIGURED, null))
                 .getTriggerId();
     }
 

@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.JobID;
@@ -102,18 +103,25 @@ public final class JobWatch {
         }
     }
 
+    /**
+     * {@code checkpointTriggered}: the watch asked Flink for a checkpoint once the restored job ran (the first one
+     * to complete after the restore, the job's own or that one, is the proof of {@code RESTORED}).
+     */
     public record Outcome(Verdict verdict, String jobId, String state, int failures, String rootCause,
                           String restoredFrom, Long restoredCheckpointId, Long firstCheckpointAfterRestore,
-                          long millisToVerdict, String reason) {}
+                          boolean checkpointTriggered, long millisToVerdict, String reason) {}
 
     /**
      * Watches a job started from a savepoint until a verdict: {@code RESTORED} once it runs and a checkpoint
-     * completed after the restore, with no failure; {@code RESTORE_FAILED} at its first failure (root cause from
+     * completed after the restore, with no failure (as soon as the restored job runs, one checkpoint is triggered
+     * over REST: a job that enables no periodic checkpointing takes none by itself, and one with a long interval
+     * would keep the verdict waiting); {@code RESTORE_FAILED} at its first failure (root cause from
      * the exception history); {@code TIMEOUT} when neither happened by the deadline.
      */
     public Outcome awaitRestore(Duration timeout) {
         Instant start = Instant.now();
         AtomicReference<Seen> last = new AtomicReference<>(new Seen(null, Optional.empty(), "no answer yet"));
+        AtomicBoolean triggered = new AtomicBoolean();
         return Poll.until(start.plus(timeout), () -> {
             JobDetailsInfo job = poll();
             JobStatus status = job.getJobStatus();
@@ -124,7 +132,7 @@ public final class JobWatch {
                     || status == JobStatus.RESTARTING || status == JobStatus.CANCELED || status == JobStatus.CANCELLING) {
                 CheckpointingStatistics cps = rest.checkpoints(jobId);
                 String reason = failed.isPresent() ? "the job failed while or after restoring" : "the job ended " + status;
-                return Optional.of(outcome(Verdict.RESTORE_FAILED, status, failed, cps, elapsed, reason));
+                return Optional.of(outcome(Verdict.RESTORE_FAILED, status, failed, cps, triggered.get(), elapsed, reason));
             }
             String seen;
             if (status == JobStatus.FINISHED || (status == JobStatus.RUNNING && allTasksRunning(job))) {
@@ -132,34 +140,49 @@ public final class JobWatch {
                 RestoredCheckpointStatistics restored = cps.getLatestCheckpoints().getRestoredCheckpointStatistics();
                 CompletedCheckpointStatistics completed = cps.getLatestCheckpoints().getCompletedCheckpointStatistics();
                 if (status == JobStatus.FINISHED && restored != null) {
-                    return Optional.of(outcome(Verdict.RESTORED, status, failed, cps, elapsed, "the job restored its state and finished"));
+                    return Optional.of(outcome(Verdict.RESTORED, status, failed, cps, triggered.get(), elapsed, "the job restored its state and finished"));
                 }
                 if (restored != null && completed != null && completed.getId() > restored.getId()) {
-                    return Optional.of(outcome(Verdict.RESTORED, status, failed, cps, elapsed,
-                            "running, and checkpoint " + completed.getId() + " completed after the restore"));
+                    return Optional.of(outcome(Verdict.RESTORED, status, failed, cps, triggered.get(), elapsed,
+                            "running, and checkpoint " + completed.getId() + " completed after the restore"
+                                    + (triggered.get() ? " (resume had triggered one)" : "")));
                 }
-                seen = restored == null ? "running, restore not reported yet" : "running, waiting for a checkpoint after the restore";
+                if (restored != null && !triggered.getAndSet(true)) {
+                    triggerCheckpoint();
+                }
+                seen = restored == null ? "running, restore not reported yet"
+                        : "running, waiting for a checkpoint after the restore (one was triggered)";
             } else {
                 seen = status + ", vertices " + taskSummary(job);
             }
             last.set(new Seen(status, failed, seen));
             checkSlots(job);
             return Optional.empty();
-        }).orElseGet(() -> outcome(Verdict.TIMEOUT, last.get().status(), last.get().failed(), rest.checkpoints(jobId),
+        }).orElseGet(() -> outcome(Verdict.TIMEOUT, last.get().status(), last.get().failed(), rest.checkpoints(jobId), triggered.get(),
                 Duration.between(start, Instant.now()).toMillis(), "no verdict within " + timeout.toSeconds() + "s: " + last.get().what()));
+    }
+
+    /** Asks for a checkpoint; one that cannot be asked for leaves the watch to the job's own checkpoints. */
+    private void triggerCheckpoint() {
+        try {
+            rest.triggerCheckpoint(jobId);
+            progress.accept("job " + jobId + " runs restored: triggered a checkpoint");
+        } catch (Failure f) {
+            progress.accept("job " + jobId + " runs restored; triggering a checkpoint failed (" + f.getMessage() + "), waiting for the job's own");
+        }
     }
 
     /** What the last look at a restoring job saw, for a verdict at the deadline. */
     private record Seen(JobStatus status, Optional<Failures> failed, String what) {}
 
     private Outcome outcome(Verdict verdict, JobStatus status, Optional<Failures> failed, CheckpointingStatistics cps,
-                            long elapsed, String reason) {
+                            boolean triggered, long elapsed, String reason) {
         RestoredCheckpointStatistics restored = cps.getLatestCheckpoints().getRestoredCheckpointStatistics();
         CompletedCheckpointStatistics completed = cps.getLatestCheckpoints().getCompletedCheckpointStatistics();
         Long after = restored != null && completed != null && completed.getId() > restored.getId() ? completed.getId() : null;
         return new Outcome(verdict, jobId.toString(), status.name(), failed.map(Failures::count).orElse(0),
                 failed.map(Failures::rootCause).orElse(null), restored == null ? null : restored.getExternalPath(),
-                restored == null ? null : restored.getId(), after, elapsed, reason);
+                restored == null ? null : restored.getId(), after, triggered, elapsed, reason);
     }
 
     /** Waits until the job has completed a checkpoint; returns its id. */

@@ -146,6 +146,29 @@ class PipelineIT {
         assertThat(RestProbe.jobState(c.restUrl(), original)).isEqualTo("CANCELED");
     }
 
+    @Test
+    void aJobThatEnablesNoCheckpointingGetsAVerdictFromACheckpointResumeTriggers() throws Exception {
+        TestCluster.Instance c = TestCluster.get();
+        InProcess.Result submitted = InProcess.run(new Submit(), "word-count", "--rest-url", c.restUrl(), "--",
+                "--keep-running", "--checkpoint-interval", "0");
+        assertThat(submitted.exit()).as("%s", submitted).isZero();
+        String original = submitted.out().strip();
+        // no periodic checkpoints: the job enables none and the cluster's config.yaml sets no interval
+        assertThat(RestProbe.get(c.restUrl(), "/jobs/" + original + "/checkpoints/config").get("interval").asLong())
+                .isEqualTo(Long.MAX_VALUE);
+        InProcess.Result sp = InProcess.run(new Savepoint(), original, "--rest-url", c.restUrl());
+        assertThat(sp.exit()).as("%s", sp).isZero();
+
+        InProcess.Result resumed = InProcess.run(new Resume(), sp.out().strip(), "--rest-url", c.restUrl(), "--json", "--timeout", "60s");
+        assertThat(resumed.exit()).as("%s", resumed).isZero();
+        JsonNode v = JSON.readTree(resumed.out());
+        assertThat(v.get("verdict").asText()).isEqualTo("RESTORED");
+        assertThat(v.get("checkpointTriggered").asBoolean()).isTrue();
+        assertThat(v.get("firstCheckpointAfterRestore").asLong()).isGreaterThan(v.get("restoredCheckpointId").asLong());
+        assertThat(v.get("millisToVerdict").asLong()).as("a verdict, not the deadline").isLessThan(30_000);
+        assertThat(RestProbe.jobState(c.restUrl(), v.get("jobId").asText())).isEqualTo("RUNNING");
+    }
+
     /** A savepoint of a running word count with its newest SST rewritten, made by the commands in-process. */
     static String tamperedSavepoint(TestCluster.Instance c) {
         InProcess.Result submitted = InProcess.run(new Submit(), "word-count", "--rest-url", c.restUrl(), "--", "--keep-running");
