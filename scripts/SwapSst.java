@@ -136,8 +136,7 @@ public final class SwapSst implements Callable<Integer> {
                 if (selects || r.largest()) {
                     throw Failure.of(ExitCode.USAGE, "--file, --operator, --subtask and --largest select within a savepoint, not a single SST");
                 }
-                Plan plan = SstRewriter.plan(path, r.last(), r.value());
-                return rewriteFile(path, path, plan, null, null);
+                return rewriteFile(path, path, plan(path, path.toString()), null, null);
             }
             return swapInSavepoint(SavepointPath.directory(path.toString()));
         }
@@ -150,7 +149,7 @@ public final class SwapSst implements Callable<Integer> {
             if (target.inline()) {
                 result = rewriteInline(layout, target);
             } else {
-                Plan plan = SstRewriter.plan(target.path(), r.last(), r.value());
+                Plan plan = plan(target.path(), target.describe());
                 result = rewriteFile(dir, target.path(), plan, codec(layout, target, plan), target);
             }
             if (!r.dryRun()) {
@@ -163,20 +162,36 @@ public final class SwapSst implements Callable<Integer> {
 
         /**
          * The first candidate holding at least --last entries: a savepoint taken right after a flush can have a newest
-         * SST with a single entry. When none has enough, the first, so that the rewrite says why it cannot.
+         * SST with a single entry. When none has enough (a job with few keys), the one holding the most.
          */
         private StateFile choose(List<StateFile> candidates) throws IOException {
             if (candidates.size() == 1) {
                 return candidates.get(0);
             }
+            StateFile most = candidates.get(0);
+            long mostEntries = -1;
             for (StateFile candidate : candidates) {
                 long entries = entries(candidate);
                 if (entries >= r.last()) {
                     return candidate;
                 }
-                output.progress("%s holds %d entries, fewer than %d: taking an older SST", candidate.describe(), entries, r.last());
+                if (entries > mostEntries) {
+                    most = candidate;
+                    mostEntries = entries;
+                }
+                output.progress("%s holds %d entries, fewer than %d: looking at an older SST", candidate.describe(), entries, r.last());
             }
-            return candidates.get(0);
+            return most;
+        }
+
+        /** The rewrite of {@code sst}'s last --last entries; when it holds fewer, of all of them, said on stderr. */
+        private Plan plan(Path sst, String what) {
+            Plan plan = SstRewriter.plan(sst, r.last(), r.value());
+            if (plan.changes().size() < r.last()) {
+                output.warn("%s holds only %d entries: changing all %d of them, not %d", what, plan.changes().size(),
+                        plan.changes().size(), r.last());
+            }
+            return plan;
         }
 
         /** Rewrites an SST that is a file: a new file beside it, then an atomic rename over it. */
@@ -201,7 +216,7 @@ public final class SwapSst implements Callable<Integer> {
             try {
                 Path original = work.resolve(target.rocksdbName());
                 Files.write(original, target.inlineBytes());
-                Plan plan = SstRewriter.plan(original, r.last(), r.value());
+                Plan plan = plan(original, target.describe());
                 FlinkKeyCodec codec = codec(layout, target, plan);
                 if (r.dryRun()) {
                     return swapped(layout.dir(), metadata, plan, codec, target, true, plan.info().size(), null);

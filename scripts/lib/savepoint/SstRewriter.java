@@ -49,16 +49,20 @@ public final class SstRewriter {
 
     public record Result(long entries, long changed, long bytesBefore, long bytesAfter) {}
 
-    /** The last {@code lastN} entries of {@code sst} and their new value; refuses files whose copy would lose entries. */
+    /**
+     * The last {@code lastN} entries of {@code sst} (all of them when it holds fewer: the plan says how many) and their
+     * new value; refuses files whose copy would lose entries, and an SST with no entries.
+     */
     public static Plan plan(Path sst, int lastN, byte[] replacement) {
         if (lastN < 1) {
             throw Failure.of(ExitCode.USAGE, "the number of entries to change must be at least 1, got %d", lastN);
         }
         SstFile.Info info = SstFile.inspect(sst);
         refuseHiddenEntries(sst, info);
-        if (lastN > info.entries()) {
-            throw Failure.of(ExitCode.USAGE, "asked to change the last %d entries, but %s holds only %d", lastN, sst, info.entries());
+        if (info.entries() == 0) {
+            throw Failure.of(ExitCode.BAD_STATE, "%s holds no entries: nothing to change", sst);
         }
+        lastN = (int) Math.min(lastN, info.entries());
         List<Change> changes = new ArrayList<>(lastN);
         try (Options options = new Options();
              SstFileReader reader = new SstFileReader(options);

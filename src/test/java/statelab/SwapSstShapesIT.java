@@ -108,19 +108,30 @@ class SwapSstShapesIT {
         assertThat(r.get("rocksdbName").asText()).isEqualTo(newestFirst.get(firstWithAtLeast(entries, 5)).rocksdbName());
 
         // asking for more entries than the newest SST holds takes the newest one that has them, or, when none
-        // has, says so about the newest and changes nothing
+        // has, the one holding the most, all of whose entries change (with a warning)
         int more = entries.get(0) + 1;
         int older = firstWithAtLeast(entries, more);
         if (older > 0) {
             JsonNode o = assertSwapChangesOnlyTheLastEntries(copy, more, List.of());
             assertThat(o.get("rocksdbName").asText()).isEqualTo(newestFirst.get(older).rocksdbName());
         } else {
-            Map<String, String> before = DirectoryFingerprint.of(copy);
-            InProcess.Result tooMany = InProcess.run(new SwapSst(), copy.toString(), "--last", Integer.toString(more));
-            assertThat(tooMany.exit()).as("%s", tooMany).isEqualTo(ExitCode.USAGE.code);
-            assertThat(tooMany.errLines()).singleElement().asString().contains("holds only " + entries.get(0));
-            assertThat(DirectoryFingerprint.of(copy)).isEqualTo(before);
+            int most = entries.stream().max(Integer::compare).orElseThrow();
+            JsonNode o = assertSwapChangesOnlyTheLastEntries(copy, more, most, List.of());
+            assertThat(o.get("rocksdbName").asText()).isEqualTo(newestFirst.get(entries.indexOf(most)).rocksdbName());
         }
+    }
+
+    @Test
+    void aJobWithFewerKeysThanAskedForHasAllItsEntriesChangedAndIsToldSo() throws Exception {
+        // 3 words of one letter: at most 3 keys, fewer than the 5 entries swap-sst changes by default
+        Path savepoint = savepointOf(1, Duration.ofMillis(500), "--letters", "1", "--words", "3");
+        List<StateFile> ssts = SavepointLayout.load(savepoint).files().stream().filter(f -> f.kind() == SavepointLayout.Kind.SST).toList();
+        int most = 0;
+        for (StateFile f : ssts) {
+            most = Math.max(most, read(materialize(f, "few")).size());
+        }
+        assertThat(most).as("keys of the job").isBetween(1, 3);
+        assertSwapChangesOnlyTheLastEntries(savepoint, 5, most, List.of());
     }
 
     private static int firstWithAtLeast(List<Integer> entries, int n) {
@@ -152,14 +163,26 @@ class SwapSstShapesIT {
      * is byte-identical; Flink's RocksDB reads the new SST and verifies its checksums.
      */
     static JsonNode assertSwapChangesOnlyTheLastEntries(Path savepoint, int n, List<String> options) throws Exception {
+        return assertSwapChangesOnlyTheLastEntries(savepoint, n, n, options);
+    }
+
+    /**
+     * The same, when {@code asked} entries are asked for and the target holds only {@code n}: all n change, and
+     * swap-sst says so in one warning.
+     */
+    static JsonNode assertSwapChangesOnlyTheLastEntries(Path savepoint, int asked, int n, List<String> options) throws Exception {
         Path before = Files.createTempDirectory(Checkout.TARGET, "savepoint-before-");
         copyTree(savepoint, before);
-        List<String> args = new ArrayList<>(List.of(savepoint.toString(), "--last", Integer.toString(n), "--json"));
+        List<String> args = new ArrayList<>(List.of(savepoint.toString(), "--last", Integer.toString(asked), "--json"));
         args.addAll(options);
         InProcess.Result r = InProcess.run(new SwapSst(), args.toArray(String[]::new));
         assertThat(r.exit()).as("%s", r).isZero();
         JsonNode result = JSON.readTree(r.out());
         assertThat(result.get("changed")).hasSize(n);
+        if (n < asked) {
+            assertThat(r.errLines()).as("%s", r).anySatisfy(l -> assertThat(l).startsWith("warning: ")
+                    .contains("holds only " + n + " entries: changing all " + n + " of them, not " + asked));
+        }
         String rocksdbName = result.get("rocksdbName").asText();
         int subtask = result.get("subtask").asInt();
 
