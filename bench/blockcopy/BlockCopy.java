@@ -1,8 +1,9 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //SOURCES ../../scripts/lib/cli/*.java
-//SOURCES lib/*.java
-//DESCRIPTION Prototype swap-sst mode: change the last N values of an SST by copying untouched blocks as raw bytes.
+//SOURCES ../../scripts/lib/sst/format/*.java
+//SOURCES ../../scripts/lib/sst/rewrite/*.java
+//DESCRIPTION Harness of the block rewriter (scripts/lib/sst): change the last N values of an SST by copying untouched blocks as raw bytes.
 package statelab.blockcopy;
 
 import java.io.IOException;
@@ -19,6 +20,7 @@ import statelab.cli.ExitCode;
 import statelab.cli.Failure;
 import statelab.cli.HexBytes;
 import statelab.cli.Output;
+import statelab.sst.rewrite.BlockRewriter;
 
 /**
  * {@code block-copy IN [OUT] [--last N] [--value HEX] [--merge-operands] [--verify-copied] [--keep-size | --pad-to BYTES]
@@ -75,29 +77,21 @@ public final class BlockCopy implements Callable<Integer> {
         if (keepSize && padTo > 0) {
             throw Failure.of(ExitCode.USAGE, "--keep-size pads to IN's length; drop --pad-to");
         }
-        BlockCopyRewriter.Options options = new BlockCopyRewriter.Options(last, value, mergeOperands, verifyCopied, !noSync, keepSize ? Files.size(in) : padTo);
-        BlockCopyRewriter.Result r;
+        BlockRewriter.Options options = new BlockRewriter.Options(last, value, mergeOperands, verifyCopied, !noSync,
+                keepSize ? Files.size(in) : padTo);
+        BlockRewriter.Result r;
         Path written;
-        try {
-            if (out != null) {
-                if (Files.exists(out)) {
-                    throw Failure.of(ExitCode.CONFLICT, "%s exists; remove it first", out);
-                }
-                r = BlockCopyRewriter.rewrite(in, out, options);
-                written = out;
-            } else {
-                try (AtomicFile tmp = AtomicFile.beside(in)) {
-                    Files.delete(tmp.tmp());
-                    r = BlockCopyRewriter.rewrite(in, tmp.tmp(), options);
-                    tmp.commit(false);
-                }
-                written = in;
+        // BlockRewriter refuses bad input with a Failure (exit 8, "nothing written") and leaves no OUT behind.
+        if (out != null) {
+            r = BlockRewriter.rewrite(in, out, options);
+            written = out;
+        } else {
+            try (AtomicFile tmp = AtomicFile.beside(in)) {
+                Files.delete(tmp.tmp());
+                r = BlockRewriter.rewrite(in, tmp.tmp(), options);
+                tmp.commit(false);
             }
-        } catch (BadTable e) {
-            if (out != null) {
-                Files.deleteIfExists(out);
-            }
-            throw Failure.of(ExitCode.BAD_STATE, "%s: %s; nothing written", in, e.getMessage());
+            written = in;
         }
         output.progress("%d of %d data blocks copied raw, %d re-encoded; %,d bytes copied raw, %,d written new; %s ms",
                 r.blocksCopiedRaw(), r.dataBlocks(), r.dataBlocks() - r.blocksCopiedRaw(), r.bytesCopiedRaw(),

@@ -2,7 +2,8 @@
 //JAVA 17+
 //DEPS org.rocksdb:rocksdbjni:10.10.1
 //SOURCES ../../scripts/lib/cli/*.java
-//SOURCES lib/*.java
+//SOURCES ../../scripts/lib/sst/format/*.java
+//SOURCES ../../scripts/lib/sst/rewrite/*.java
 //DESCRIPTION Do tombstones, merge operands and range deletions survive a block-copy rewrite? A RocksDB DB says.
 package statelab.blockcopy;
 
@@ -42,6 +43,7 @@ import picocli.CommandLine.Option;
 import statelab.cli.CommandRunner;
 import statelab.cli.ExitCode;
 import statelab.cli.Output;
+import statelab.sst.rewrite.BlockRewriter;
 
 /**
  * {@code InternalEntriesTest [--work DIR]}: builds a RocksDB DB (StringAppendOperator, format_version 5,
@@ -50,7 +52,7 @@ import statelab.cli.Output;
  * key order, 10 new puts. Then it tampers with B in three copies of the DB, each time changing the values of
  * B's last 5 puts to 8 zero bytes:
  * <ol>
- *   <li>block copy with {@code --keep-size} ({@link BlockCopyRewriter}, B padded to its old length),</li>
+ *   <li>block copy with {@code --keep-size} ({@link BlockRewriter}, B padded to its old length),</li>
  *   <li>block copy as is (B's length changes),</li>
  *   <li>an SstFileReader → SstFileWriter copy (what swap-sst's SstRewriter does, less its refusal), padded to
  *       B's length by block copy so that RocksDB accepts it and shows what the copy lost.</li>
@@ -117,15 +119,15 @@ public final class InternalEntriesTest implements Callable<Integer> {
             Path target = copy.resolve(sstB.getFileName());
             Path tmp = copy.resolve("tampered.tmp");
             if (method.startsWith("block-copy")) {
-                BlockCopyRewriter.rewrite(target, tmp, new BlockCopyRewriter.Options(LAST, NEW_VALUE, false, true, true,
+                BlockRewriter.rewrite(target, tmp, new BlockRewriter.Options(LAST, NEW_VALUE, false, true, true,
                         method.endsWith("--keep-size") ? Files.size(target) : 0));
             } else {
                 // Padded to B's length with the block-copy machinery (changing nothing more: the last 5 values are
                 // already zeros), so that RocksDB opens the DB and shows what the copy lost.
                 Path unpadded = copy.resolve("reader-copy.tmp");
                 readerCopy(target, unpadded);
-                BlockCopyRewriter.rewrite(unpadded, tmp,
-                        new BlockCopyRewriter.Options(LAST, NEW_VALUE, false, true, true, Files.size(target)));
+                BlockRewriter.rewrite(unpadded, tmp,
+                        new BlockRewriter.Options(LAST, NEW_VALUE, false, true, true, Files.size(target)));
                 Files.delete(unpadded);
             }
             long before = Files.size(target);

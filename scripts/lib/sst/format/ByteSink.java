@@ -1,29 +1,29 @@
-package statelab.blockcopy;
+package statelab.sst.format;
 
 import java.util.Arrays;
 
 /** A growable byte array that writes RocksDB's encodings (varints, zigzag varints, little-endian fixed ints). */
-final class ByteSink {
+public final class ByteSink {
     private byte[] buf;
     private int size;
 
-    ByteSink(int capacity) {
+    public ByteSink(int capacity) {
         buf = new byte[Math.max(16, capacity)];
     }
 
-    int size() {
+    public int size() {
         return size;
     }
 
-    byte[] array() {
+    public byte[] array() {
         return buf;
     }
 
-    byte[] toByteArray() {
+    public byte[] toByteArray() {
         return Arrays.copyOf(buf, size);
     }
 
-    void clear() {
+    public void clear() {
         size = 0;
     }
 
@@ -33,22 +33,22 @@ final class ByteSink {
         }
     }
 
-    void put(int b) {
+    public void put(int b) {
         ensure(1);
         buf[size++] = (byte) b;
     }
 
-    void put(byte[] b) {
+    public void put(byte[] b) {
         put(b, 0, b.length);
     }
 
-    void put(byte[] b, int off, int len) {
+    public void put(byte[] b, int off, int len) {
         ensure(len);
         System.arraycopy(b, off, buf, size, len);
         size += len;
     }
 
-    void varint64(long v) {
+    public void varint64(long v) {
         ensure(10);
         while ((v & ~0x7fL) != 0) {
             buf[size++] = (byte) ((v & 0x7f) | 0x80);
@@ -58,11 +58,11 @@ final class ByteSink {
     }
 
     /** RocksDB's PutVarsignedint64: zigzag, then varint64. */
-    void varsigned64(long v) {
+    public void varsigned64(long v) {
         varint64((v << 1) ^ (v >> 63));
     }
 
-    void fixed32(int v) {
+    public void fixed32(int v) {
         ensure(4);
         buf[size++] = (byte) v;
         buf[size++] = (byte) (v >>> 8);
@@ -70,12 +70,12 @@ final class ByteSink {
         buf[size++] = (byte) (v >>> 24);
     }
 
-    void fixed64(long v) {
+    public void fixed64(long v) {
         fixed32((int) v);
         fixed32((int) (v >>> 32));
     }
 
-    void zeros(int n) {
+    public void zeros(int n) {
         ensure(n);
         Arrays.fill(buf, size, size + n, (byte) 0);
         size += n;

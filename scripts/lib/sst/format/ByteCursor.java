@@ -1,25 +1,25 @@
-package statelab.blockcopy;
+package statelab.sst.format;
 
 /**
  * Reads RocksDB's encodings (util/coding.h) from a byte array: LEB128 varints, zigzag "varsigned" ints and
  * little-endian fixed-width ints. Truncated input throws {@link BadTable}, never an index exception.
  */
-final class ByteCursor {
-    final byte[] buf;
-    int pos;
-    final int limit;
+public final class ByteCursor {
+    public final byte[] buf;
+    public int pos;
+    public final int limit;
 
-    ByteCursor(byte[] buf, int pos, int limit) {
+    public ByteCursor(byte[] buf, int pos, int limit) {
         this.buf = buf;
         this.pos = pos;
         this.limit = limit;
     }
 
-    boolean hasMore() {
+    public boolean hasMore() {
         return pos < limit;
     }
 
-    long varint64() {
+    public long varint64() {
         long result = 0;
         for (int shift = 0; shift <= 63; shift += 7) {
             if (pos >= limit) {
@@ -34,7 +34,7 @@ final class ByteCursor {
         throw new BadTable("varint longer than 10 bytes at byte " + pos);
     }
 
-    int varint32() {
+    public int varint32() {
         long v = varint64();
         if (v < 0 || v > 0xffff_ffffL) {
             throw new BadTable("varint32 out of range: " + v);
@@ -43,12 +43,12 @@ final class ByteCursor {
     }
 
     /** RocksDB's GetVarsignedint64: zigzag-decoded varint64. */
-    long varsigned64() {
+    public long varsigned64() {
         long u = varint64();
         return (u >>> 1) ^ -(u & 1);
     }
 
-    byte[] bytes(int n) {
+    public byte[] bytes(int n) {
         if (n < 0 || pos + n > limit) {
             throw new BadTable("entry of " + n + " bytes runs past the end of its block at byte " + pos);
         }
@@ -58,11 +58,11 @@ final class ByteCursor {
         return out;
     }
 
-    static int fixed32(byte[] b, int at) {
+    public static int fixed32(byte[] b, int at) {
         return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 24;
     }
 
-    static long fixed64(byte[] b, int at) {
+    public static long fixed64(byte[] b, int at) {
         return (fixed32(b, at) & 0xffff_ffffL) | (long) fixed32(b, at + 4) << 32;
     }
 }

@@ -1,4 +1,4 @@
-package statelab.blockcopy;
+package statelab.sst.format;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -8,14 +8,14 @@ import java.nio.channels.FileChannel;
  * The footer of a block-based table, format_version 1..5 (table/format.cc): checksum type (1 byte), metaindex
  * and index handles (varints, zero-padded to 41 bytes), format_version (fixed32), magic number (fixed64).
  * format_version 6 and later add a footer checksum and a per-file context mixed into every block checksum;
- * this prototype stops there (Flink's RocksDB 8.10 writes at most 5).
+ * this code stops there (Flink's RocksDB 8.10 writes at most 5).
  */
-record TableFooter(int checksumType, BlockHandle metaindex, BlockHandle index, int formatVersion) {
-    static final int LENGTH = 53;
-    static final long MAGIC = 0x88e241b785f4cff7L;
-    static final long LEGACY_MAGIC = 0xdb4775248b80fb57L;
+public record TableFooter(int checksumType, BlockHandle metaindex, BlockHandle index, int formatVersion) {
+    public static final int LENGTH = 53;
+    public static final long MAGIC = 0x88e241b785f4cff7L;
+    public static final long LEGACY_MAGIC = 0xdb4775248b80fb57L;
 
-    static TableFooter read(FileChannel ch, long fileSize) throws IOException {
+    public static TableFooter read(FileChannel ch, long fileSize) throws IOException {
         if (fileSize < LENGTH) {
             throw new BadTable("file of " + fileSize + " bytes is too short for a table footer");
         }
@@ -40,7 +40,7 @@ record TableFooter(int checksumType, BlockHandle metaindex, BlockHandle index, i
         return new TableFooter(checksum, metaindex, index, version);
     }
 
-    byte[] encode() {
+    public byte[] encode() {
         ByteSink s = new ByteSink(LENGTH);
         s.put(checksumType);
         metaindex.encodeTo(s);
@@ -51,7 +51,7 @@ record TableFooter(int checksumType, BlockHandle metaindex, BlockHandle index, i
         return s.toByteArray();
     }
 
-    static void readFully(FileChannel ch, ByteBuffer into, long position) throws IOException {
+    public static void readFully(FileChannel ch, ByteBuffer into, long position) throws IOException {
         long at = position;
         while (into.hasRemaining()) {
             int n = ch.read(into, at);

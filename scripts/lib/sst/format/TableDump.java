@@ -1,4 +1,4 @@
-package statelab.blockcopy;
+package statelab.sst.format;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -10,11 +10,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** A readable account of a table's layout (and optionally of every internal entry), for InspectSst. */
-final class TableDump {
+/** A readable account of a table's layout (and optionally of every internal entry), for bench/blockcopy/InspectSst.java. */
+public final class TableDump {
     private final Map<String, Object> summary = new LinkedHashMap<>();
 
-    static TableDump of(Path sst, boolean entries, PrintWriter out) throws IOException {
+    public static TableDump of(Path sst, boolean entries, PrintWriter out) throws IOException {
         TableDump d = new TableDump();
         try (FileChannel ch = FileChannel.open(sst)) {
             BlockBasedTable t = BlockBasedTable.read(ch);
@@ -62,11 +62,11 @@ final class TableDump {
         return types;
     }
 
-    Map<String, Object> summary() {
+    public Map<String, Object> summary() {
         return summary;
     }
 
-    String describe() {
+    public String describe() {
         StringBuilder sb = new StringBuilder();
         summary.forEach((k, v) -> {
             if (v instanceof Map<?, ?> m) {

@@ -1,14 +1,26 @@
-package statelab.blockcopy;
+package statelab.sst.rewrite;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import statelab.cli.ExitCode;
+import statelab.cli.Failure;
+import statelab.sst.format.BadTable;
+import statelab.sst.format.BlockBasedTable;
+import statelab.sst.format.BlockEntries;
+import statelab.sst.format.BlockHandle;
+import statelab.sst.format.ByteSink;
+import statelab.sst.format.InternalKey;
+import statelab.sst.format.StoredBlock;
+import statelab.sst.format.TableFooter;
 
 /**
  * swap-sst's change, made at the block level: the values of the last N value entries (in key order) become
@@ -29,20 +41,64 @@ import java.util.Map;
  * Internal keys are copied, never rebuilt: sequence numbers, tombstones and merge operands survive. A "value
  * entry" is a Put (kTypeValue); with {@code mergeOperands} merge operands count too. Tombstones are skipped
  * (copied unchanged); any other entry type met while counting is refused.
+ *
+ * <p>Scope: block-based tables of format_version 2..5 with a kBinarySearch index, blocks to re-encode without
+ * compression or with Snappy, checksums none/crc32c/xxHash64/XXH3, full filters and range deletions (copied);
+ * what Flink's RocksDB (frocksdb 8.10) writes by default. Design, limits and measurements: bench/blockcopy/README.md.
+ * A script uses it with {@code //SOURCES lib/cli/*.java lib/sst/format/*.java lib/sst/rewrite/*.java}.
  */
-public final class BlockCopyRewriter {
+public final class BlockRewriter {
     private static final long VERIFY_CHUNK = 8L << 20;
 
-    private BlockCopyRewriter() {}
+    private BlockRewriter() {}
 
     /**
+     * What to change and how to write it.
+     *
+     * @param lastN how many value entries, counted back from the last key, get {@code value} (at least 1)
+     * @param value the new value of each of them
+     * @param mergeOperands count merge operands (ListState elements) as value entries too; otherwise they are
+     *     kept unchanged and skipped, like tombstones
+     * @param verifyCopied read the blocks that are copied raw through the heap and verify each checksum
+     *     (slower: about 4.5 s/GiB more); otherwise they go through one kernel copy, unread
+     * @param sync fsync the new file before returning
      * @param padTo if positive, pad the data region with zeros so that the new table is exactly this long (the
      *     old length, usually: RocksDB refuses a DB whose MANIFEST records another size, "Sst file size mismatch")
      */
-    public record Options(int lastN, byte[] value, boolean mergeOperands, boolean verifyCopied, boolean sync, long padTo) {}
+    public record Options(int lastN, byte[] value, boolean mergeOperands, boolean verifyCopied, boolean sync, long padTo) {
+        /** Change the last {@code lastN} Put entries to {@code value}; no padding, no verification of copied blocks, fsync. */
+        public static Options of(int lastN, byte[] value) {
+            return new Options(lastN, value, false, false, true, 0);
+        }
 
+        /** As these options, padded to {@code bytes} (the input's size keeps the file's length). */
+        public Options withPadTo(long bytes) {
+            return new Options(lastN, value, mergeOperands, verifyCopied, sync, bytes);
+        }
+
+        public Options withMergeOperands(boolean on) {
+            return new Options(lastN, value, on, verifyCopied, sync, padTo);
+        }
+
+        public Options withVerifyCopied(boolean on) {
+            return new Options(lastN, value, mergeOperands, on, sync, padTo);
+        }
+
+        public Options withSync(boolean on) {
+            return new Options(lastN, value, mergeOperands, verifyCopied, on, padTo);
+        }
+    }
+
+    /** One changed entry: user key, its sequence number and type (kept), old and new value, in hex. */
     public record Change(String keyHex, long sequence, String type, String oldHex, String newHex) {}
 
+    /**
+     * What was done. {@code blocksCopiedRaw} + {@code blocksReencoded} = {@code dataBlocks}; {@code bytesCopiedRaw}
+     * counts the data prefix and the meta blocks copied as they were, {@code bytesWrittenNew} the re-encoded data
+     * blocks, index, properties, metaindex and footer; {@code padding} the zeros {@link Options#padTo} added;
+     * {@code entriesSkipped} the tombstones (and merge operands) passed over while counting; {@code millis} the
+     * time of each phase (plan, copyRaw, reencode, sync, total). {@code changes} are in key order.
+     */
     public record Result(long bytesBefore, long bytesAfter, int formatVersion, String checksum, int dataBlocks,
                          int blocksCopiedRaw, int blocksReencoded, long bytesCopiedRaw, long bytesWrittenNew,
                          long padding, long entriesSkipped, List<Change> changes, Map<String, Long> millis) {}
@@ -51,11 +107,51 @@ public final class BlockCopyRewriter {
     private record TouchedBlock(int index, byte[] stored, StoredBlock.Decoded decoded, List<BlockEntries.Entry> entries,
                                 boolean changed) {}
 
-    /** Writes {@code target} (which must not exist) from {@code source} with the change made. */
+    /**
+     * Writes {@code target}, which must not exist, from {@code source} with the change made, and returns what
+     * was done. Every refusal is a {@link Failure} with a one-line message and nothing left at {@code target}:
+     * {@link ExitCode#USAGE} for bad options, {@link ExitCode#NOT_FOUND} for a missing source,
+     * {@link ExitCode#CONFLICT} for an existing target, {@link ExitCode#BAD_STATE} for a source that is corrupt
+     * or outside what this rewriter can keep faithful (format_version 6+, ZSTD/LZ4 blocks to re-encode,
+     * partitioned index, fewer value entries than asked, ...: see {@link BadTable}). An {@link IOException} of
+     * the file system also leaves no target behind.
+     */
     public static Result rewrite(Path source, Path target, Options o) throws IOException {
         if (o.lastN() < 1) {
-            throw new IllegalArgumentException("the number of entries to change must be at least 1");
+            throw Failure.of(ExitCode.USAGE, "the number of entries to change must be at least 1, got %d", o.lastN());
         }
+        if (o.value() == null) {
+            throw Failure.of(ExitCode.USAGE, "no new value given");
+        }
+        if (!Files.isRegularFile(source)) {
+            throw Failure.of(ExitCode.NOT_FOUND, "no such file: %s", source);
+        }
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw Failure.of(ExitCode.CONFLICT, "%s exists; remove it first", target);
+        }
+        boolean[] created = {false};
+        try {
+            return write(source, target, o, created);
+        } catch (BadTable e) {
+            removePartial(target, created);
+            throw new Failure(ExitCode.BAD_STATE, source + ": " + e.getMessage() + "; nothing written", e);
+        } catch (IOException | RuntimeException | Error e) {
+            removePartial(target, created);
+            throw e;
+        }
+    }
+
+    private static void removePartial(Path target, boolean[] created) {
+        if (created[0]) {
+            try {
+                Files.deleteIfExists(target);
+            } catch (IOException suppressed) {
+                // the original failure is the one to report
+            }
+        }
+    }
+
+    private static Result write(Path source, Path target, Options o, boolean[] created) throws IOException {
         Map<String, Long> millis = new HashMap<>();
         long t0 = System.nanoTime();
         try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
@@ -71,6 +167,7 @@ public final class BlockCopyRewriter {
             millis.put("plan", (t1 - t0) / 1_000_000);
 
             try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                created[0] = true;
                 long prefix = table.index.get(first).handle().offset();
                 if (o.verifyCopied()) {
                     copyVerified(in, out, table, first);

@@ -1,4 +1,4 @@
-package statelab.blockcopy;
+package statelab.sst.format;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -12,18 +12,18 @@ import java.util.List;
  * interval, and encoding writes them back unchanged: a re-encoded block differs from the original only in the
  * values that were replaced, whatever restart interval the writer used.
  */
-final class BlockEntries {
+public final class BlockEntries {
     private BlockEntries() {}
 
     /** One entry: {@code key} is the full key, rebuilt from the shared prefix and {@code keyDelta}. */
-    record Entry(int shared, byte[] keyDelta, byte[] key, byte[] value, boolean restart) {
-        Entry withValue(byte[] newValue) {
+    public record Entry(int shared, byte[] keyDelta, byte[] key, byte[] value, boolean restart) {
+        public Entry withValue(byte[] newValue) {
             return new Entry(shared, keyDelta, key, newValue, restart);
         }
     }
 
     /** An index entry: the block handle is decoded, from a full encoding or a size delta (format_version 4+). */
-    record IndexEntry(int shared, byte[] keyDelta, byte[] key, BlockHandle handle, boolean restart) {}
+    public record IndexEntry(int shared, byte[] keyDelta, byte[] key, BlockHandle handle, boolean restart) {}
 
     private record Layout(int[] restarts, int entriesEnd) {}
 
@@ -46,7 +46,7 @@ final class BlockEntries {
         return new Layout(restarts, (int) end);
     }
 
-    static List<Entry> parse(byte[] b, String what) {
+    public static List<Entry> parse(byte[] b, String what) {
         Layout l = layout(b, b.length, what);
         List<Entry> out = new ArrayList<>();
         ByteCursor in = new ByteCursor(b, 0, l.entriesEnd());
@@ -69,7 +69,7 @@ final class BlockEntries {
         return out;
     }
 
-    static List<IndexEntry> parseIndex(byte[] b, boolean valueDeltaEncoded, String what) {
+    public static List<IndexEntry> parseIndex(byte[] b, boolean valueDeltaEncoded, String what) {
         Layout l = layout(b, b.length, what);
         List<IndexEntry> out = new ArrayList<>();
         ByteCursor in = new ByteCursor(b, 0, l.entriesEnd());
@@ -124,7 +124,7 @@ final class BlockEntries {
         return key;
     }
 
-    static ByteSink encode(List<Entry> entries, ByteSink out) {
+    public static ByteSink encode(List<Entry> entries, ByteSink out) {
         out.clear();
         List<Integer> restarts = new ArrayList<>();
         for (Entry e : entries) {
@@ -141,7 +141,7 @@ final class BlockEntries {
     }
 
     /** Encodes index entries with new handles; {@code handles.get(i)} replaces entry i's. */
-    static ByteSink encodeIndex(List<IndexEntry> entries, List<BlockHandle> handles, boolean valueDeltaEncoded, ByteSink out) {
+    public static ByteSink encodeIndex(List<IndexEntry> entries, List<BlockHandle> handles, boolean valueDeltaEncoded, ByteSink out) {
         out.clear();
         List<Integer> restarts = new ArrayList<>();
         BlockHandle prev = null;

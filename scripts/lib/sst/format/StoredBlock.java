@@ -1,6 +1,6 @@
 //DEPS org.xerial.snappy:snappy-java:1.1.10.7
 //DEPS net.openhft:zero-allocation-hashing:0.16
-package statelab.blockcopy;
+package statelab.sst.format;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -19,15 +19,15 @@ import org.xerial.snappy.Snappy;
  * RocksDB default ever used it. Compression: none and Snappy (raw Snappy, no size prefix, for every
  * format_version); anything else is refused for the blocks that must be decoded, and copied as is otherwise.
  */
-final class StoredBlock {
-    static final int NO_COMPRESSION = 0;
-    static final int SNAPPY = 1;
+public final class StoredBlock {
+    public static final int NO_COMPRESSION = 0;
+    public static final int SNAPPY = 1;
 
-    static final int NO_CHECKSUM = 0;
-    static final int CRC32C = 1;
-    static final int XXHASH32 = 2;
-    static final int XXHASH64 = 3;
-    static final int XXH3 = 4;
+    public static final int NO_CHECKSUM = 0;
+    public static final int CRC32C = 1;
+    public static final int XXHASH32 = 2;
+    public static final int XXHASH64 = 3;
+    public static final int XXH3 = 4;
 
     private static final int CRC_MASK_DELTA = 0xa282ead8;
     private static final int LAST_BYTE_PRIME = 0x6b9083d9;
@@ -37,9 +37,9 @@ final class StoredBlock {
     private StoredBlock() {}
 
     /** Uncompressed contents of a block and the compression it was stored with. */
-    record Decoded(byte[] contents, int compression) {}
+    public record Decoded(byte[] contents, int compression) {}
 
-    static String checksumName(int type) {
+    public static String checksumName(int type) {
         return switch (type) {
             case NO_CHECKSUM -> "none";
             case CRC32C -> "crc32c";
@@ -50,7 +50,7 @@ final class StoredBlock {
         };
     }
 
-    static String compressionName(int type) {
+    public static String compressionName(int type) {
         return switch (type) {
             case 0 -> "none";
             case 1 -> "Snappy";
@@ -64,14 +64,14 @@ final class StoredBlock {
         };
     }
 
-    static void requireSupportedChecksum(int type) {
+    public static void requireSupportedChecksum(int type) {
         if (type != NO_CHECKSUM && type != CRC32C && type != XXHASH64 && type != XXH3) {
             throw new BadTable("block checksum type " + checksumName(type) + " is not supported (crc32c, xxHash64 and XXH3 are)");
         }
     }
 
     /** The stored bytes of a block: contents and trailer. */
-    static byte[] readStored(FileChannel ch, BlockHandle h) throws IOException {
+    public static byte[] readStored(FileChannel ch, BlockHandle h) throws IOException {
         long len = h.size() + BlockHandle.TRAILER;
         if (len > Integer.MAX_VALUE - 16) {
             throw new BadTable("block at " + h.offset() + " is too large (" + h.size() + " bytes)");
@@ -82,12 +82,12 @@ final class StoredBlock {
     }
 
     /** Reads, verifies and decompresses the block at {@code h}. */
-    static Decoded read(FileChannel ch, BlockHandle h, int checksumType, String what) throws IOException {
+    public static Decoded read(FileChannel ch, BlockHandle h, int checksumType, String what) throws IOException {
         return decode(readStored(ch, h), h, checksumType, what);
     }
 
     /** Verifies and decompresses a block's stored bytes. */
-    static Decoded decode(byte[] stored, BlockHandle h, int checksumType, String what) {
+    public static Decoded decode(byte[] stored, BlockHandle h, int checksumType, String what) {
         int n = (int) h.size();
         verify(stored, 0, n, checksumType, h.offset(), what);
         int compression = stored[n] & 0xff;
@@ -95,7 +95,7 @@ final class StoredBlock {
     }
 
     /** Checks the trailer of the block whose stored bytes start at {@code buf[at]}. */
-    static void verify(byte[] buf, int at, int contentLength, int checksumType, long offset, String what) {
+    public static void verify(byte[] buf, int at, int contentLength, int checksumType, long offset, String what) {
         if (checksumType == NO_CHECKSUM) {
             return;
         }
@@ -108,7 +108,7 @@ final class StoredBlock {
     }
 
     /** The trailer checksum of {@code contentLength} bytes at {@code buf[at]} and the type byte after them. */
-    static int checksum(int type, byte[] buf, int at, int contentLength) {
+    public static int checksum(int type, byte[] buf, int at, int contentLength) {
         return switch (type) {
             case NO_CHECKSUM -> 0;
             case CRC32C -> {
@@ -148,7 +148,7 @@ final class StoredBlock {
      * Stores {@code contents} with the given compression (the one the block had: a re-encoded block keeps its
      * stored form, so the table's compression counters stay true) and a fresh trailer.
      */
-    static byte[] encode(byte[] contents, int length, int compression, int checksumType) {
+    public static byte[] encode(byte[] contents, int length, int compression, int checksumType) {
         byte[] out;
         int n;
         try {

@@ -1,4 +1,4 @@
-package statelab.blockcopy;
+package statelab.sst.format;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -12,37 +12,37 @@ import java.util.Map;
 /**
  * What a block-based table says about its own layout, read from its end: footer, metaindex, properties and
  * index block (all verified against their checksums), and the data block handles the index lists. Checks the
- * scope of this prototype and refuses, naming the reason, anything it could not rewrite faithfully.
+ * scope of the block rewriter (statelab.sst.rewrite) and refuses, naming the reason, anything it could not rewrite faithfully.
  *
  * <p>Layout assumed, and checked (BlockBasedTableBuilder::Finish): data blocks back to back from offset 0,
  * then the meta blocks (filter, index, range deletions, properties) back to back, the metaindex last, then the
  * footer.
  */
-final class BlockBasedTable {
-    static final String PROPERTIES = "rocksdb.properties";
-    static final String RANGE_DEL = "rocksdb.range_del";
-    static final String FULL_FILTER_PREFIX = "fullfilter.";
+public final class BlockBasedTable {
+    public static final String PROPERTIES = "rocksdb.properties";
+    public static final String RANGE_DEL = "rocksdb.range_del";
+    public static final String FULL_FILTER_PREFIX = "fullfilter.";
 
-    static final String PROP_DATA_SIZE = "rocksdb.data.size";
-    static final String PROP_INDEX_SIZE = "rocksdb.index.size";
-    static final String PROP_RAW_VALUE_SIZE = "rocksdb.raw.value.size";
-    static final String PROP_TAIL_START = "rocksdb.tail.start.offset";
-    static final String PROP_NUM_DATA_BLOCKS = "rocksdb.num.data.blocks";
-    static final String PROP_NUM_ENTRIES = "rocksdb.num.entries";
-    static final String PROP_INDEX_TYPE = "rocksdb.block.based.table.index.type";
-    static final String PROP_INDEX_DELTA = "rocksdb.index.value.is.delta.encoded";
-    static final String PROP_INDEX_USER_KEY = "rocksdb.index.key.is.user.key";
+    public static final String PROP_DATA_SIZE = "rocksdb.data.size";
+    public static final String PROP_INDEX_SIZE = "rocksdb.index.size";
+    public static final String PROP_RAW_VALUE_SIZE = "rocksdb.raw.value.size";
+    public static final String PROP_TAIL_START = "rocksdb.tail.start.offset";
+    public static final String PROP_NUM_DATA_BLOCKS = "rocksdb.num.data.blocks";
+    public static final String PROP_NUM_ENTRIES = "rocksdb.num.entries";
+    public static final String PROP_INDEX_TYPE = "rocksdb.block.based.table.index.type";
+    public static final String PROP_INDEX_DELTA = "rocksdb.index.value.is.delta.encoded";
+    public static final String PROP_INDEX_USER_KEY = "rocksdb.index.key.is.user.key";
 
-    final long fileSize;
-    final TableFooter footer;
-    final StoredBlock.Decoded metaindexBlock;
-    final List<BlockEntries.Entry> metaindex;
-    final Map<String, BlockHandle> metaBlocks = new LinkedHashMap<>();
-    final StoredBlock.Decoded propertiesBlock;
-    final List<BlockEntries.Entry> properties;
-    final StoredBlock.Decoded indexBlock;
-    final boolean indexValueDeltaEncoded;
-    final List<BlockEntries.IndexEntry> index;
+    public final long fileSize;
+    public final TableFooter footer;
+    public final StoredBlock.Decoded metaindexBlock;
+    public final List<BlockEntries.Entry> metaindex;
+    public final Map<String, BlockHandle> metaBlocks = new LinkedHashMap<>();
+    public final StoredBlock.Decoded propertiesBlock;
+    public final List<BlockEntries.Entry> properties;
+    public final StoredBlock.Decoded indexBlock;
+    public final boolean indexValueDeltaEncoded;
+    public final List<BlockEntries.IndexEntry> index;
 
     private BlockBasedTable(FileChannel ch, long fileSize) throws IOException {
         this.fileSize = fileSize;
@@ -65,7 +65,7 @@ final class BlockBasedTable {
         checkDataLayout();
     }
 
-    static BlockBasedTable read(FileChannel ch) throws IOException {
+    public static BlockBasedTable read(FileChannel ch) throws IOException {
         return new BlockBasedTable(ch, ch.size());
     }
 
@@ -117,20 +117,20 @@ final class BlockBasedTable {
     }
 
     /** End of the data region: the offset of the first meta block. */
-    long dataEnd() {
+    public long dataEnd() {
         return index.isEmpty() ? 0 : index.get(index.size() - 1).handle().end();
     }
 
-    record TailBlock(String name, BlockHandle handle) {}
+    public record TailBlock(String name, BlockHandle handle) {}
 
-    static final String INDEX = "<index>";
-    static final String METAINDEX = "<metaindex>";
+    public static final String INDEX = "<index>";
+    public static final String METAINDEX = "<metaindex>";
 
     /**
      * The blocks between the data region and the footer, in file order; checks they tile it (after padding, if
      * any), metaindex last.
      */
-    List<TailBlock> tail() {
+    public List<TailBlock> tail() {
         List<TailBlock> t = new ArrayList<>();
         metaBlocks.forEach((name, h) -> t.add(new TailBlock(name, h)));
         t.add(new TailBlock(INDEX, footer.index()));
@@ -151,7 +151,7 @@ final class BlockBasedTable {
         return t;
     }
 
-    byte[] value(String property) {
+    public byte[] value(String property) {
         for (BlockEntries.Entry e : properties) {
             if (new String(e.key(), StandardCharsets.UTF_8).equals(property)) {
                 return e.value();
@@ -160,13 +160,13 @@ final class BlockBasedTable {
         return null;
     }
 
-    long number(String property, long absent) {
+    public long number(String property, long absent) {
         byte[] v = value(property);
         return v == null ? absent : new ByteCursor(v, 0, v.length).varint64();
     }
 
     /** The properties with the numeric ones in {@code updates} replaced (varint64 values, as RocksDB writes them). */
-    List<BlockEntries.Entry> propertiesWith(Map<String, Long> updates) {
+    public List<BlockEntries.Entry> propertiesWith(Map<String, Long> updates) {
         List<BlockEntries.Entry> out = new ArrayList<>(properties.size());
         for (BlockEntries.Entry e : properties) {
             Long v = updates.get(new String(e.key(), StandardCharsets.UTF_8));
@@ -182,7 +182,7 @@ final class BlockBasedTable {
     }
 
     /** Every property, decoded for people: numbers as numbers, printable strings as text, the rest as hex. */
-    Map<String, String> describeProperties() {
+    public Map<String, String> describeProperties() {
         Map<String, String> m = new LinkedHashMap<>();
         for (BlockEntries.Entry e : properties) {
             String k = new String(e.key(), StandardCharsets.UTF_8);
