@@ -12,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -70,6 +72,10 @@ public final class SwapSst implements Callable<Integer> {
     @Option(names = "--subtask", paramLabel = "N", description = "Pick the SST among this subtask's (default: the lowest).")
     Integer subtask;
 
+    @Option(names = "--state", paramLabel = "NAME",
+            description = "Pick the SST among this keyed state's (its name is its RocksDB column family), of any operator.")
+    String state;
+
     @Option(names = "--largest", description = "The seed's rule: the largest file of the directory, whatever it is.")
     boolean largest;
 
@@ -91,20 +97,20 @@ public final class SwapSst implements Callable<Integer> {
      * {@code _metadata}) or one SST file; {@code file}, {@code operator}, {@code subtask} and {@code largest}
      * choose the SST within a savepoint.
      */
-    public record Request(Path path, int last, byte[] value, String file, String operator, Integer subtask, boolean largest,
-                          boolean backup, boolean dryRun) {
+    public record Request(Path path, int last, byte[] value, String file, String operator, Integer subtask, String state,
+                          boolean largest, boolean backup, boolean dryRun) {
         /** The seed's tamper on a savepoint: the last {@code last} values of its newest SST set to {@code value}. */
         public static Request lastValues(Path savepoint, int last, byte[] value, boolean largest) {
-            return new Request(savepoint, last, value, null, null, null, largest, false, false);
+            return new Request(savepoint, last, value, null, null, null, null, largest, false, false);
         }
     }
 
     @Override
     public Integer call() throws IOException {
         byte[] value = HexBytes.parse("--value", valueHex);
-        checkSelection(last, largest, file != null || operator != null || subtask != null);
+        checkSelection(last, largest, file != null || operator != null || subtask != null || state != null);
         Path path = SavepointPath.local(PipeInput.argumentOrStdin(pathArg, "savepoint", "savepoint path", "savepoint"));
-        Swapped result = swap(new Request(path, last, value, file, operator, subtask, largest, backup, dryRun), output);
+        Swapped result = swap(new Request(path, last, value, file, operator, subtask, state, largest, backup, dryRun), output);
         output.result(dryRun ? describe(result) : result.savepoint(), result);
         return ExitCode.OK.code;
     }
@@ -126,7 +132,7 @@ public final class SwapSst implements Callable<Integer> {
         }
 
         Swapped run() throws IOException {
-            boolean selects = r.file() != null || r.operator() != null || r.subtask() != null;
+            boolean selects = r.file() != null || r.operator() != null || r.subtask() != null || r.state() != null;
             checkSelection(r.last(), r.largest(), selects);
             Path path = r.path();
             if (!Files.exists(path)) {
@@ -134,7 +140,7 @@ public final class SwapSst implements Callable<Integer> {
             }
             if (Files.isRegularFile(path) && !path.getFileName().toString().equals(SavepointLayout.METADATA)) {
                 if (selects || r.largest()) {
-                    throw Failure.of(ExitCode.USAGE, "--file, --operator, --subtask and --largest select within a savepoint, not a single SST");
+                    throw Failure.of(ExitCode.USAGE, "--file, --operator, --subtask, --state and --largest select within a savepoint, not a single SST");
                 }
                 return rewriteFile(path, path, plan(path, path.toString()), null, null);
             }
@@ -143,7 +149,8 @@ public final class SwapSst implements Callable<Integer> {
 
         private Swapped swapInSavepoint(Path dir) throws IOException {
             SavepointLayout layout = SavepointLayout.load(dir);
-            StateFile target = r.largest() ? layout.largestFile() : choose(layout.targets(r.operator(), r.subtask(), r.file()));
+            StateFile target = r.largest() ? layout.largestFile()
+                    : choose(r.state() != null ? ofState(layout) : layout.targets(r.operator(), r.subtask(), r.file()));
             output.progress("target: %s, %d bytes", target.describe(), target.size());
             Swapped result;
             if (target.inline()) {
@@ -182,6 +189,47 @@ public final class SwapSst implements Callable<Integer> {
                 output.progress("%s holds %d entries, fewer than %d: looking at an older SST", candidate.describe(), entries, r.last());
             }
             return most;
+        }
+
+        /**
+         * The SSTs of keyed state --state (the column family recorded in each SST's properties), newest first, of
+         * the lowest subtask holding it (or --subtask), of any operator (or --operator).
+         */
+        private List<StateFile> ofState(SavepointLayout layout) throws IOException {
+            if (r.file() != null) {
+                throw Failure.of(ExitCode.USAGE, "--file names one SST; --state picks among a state's SSTs: give one of them");
+            }
+            layout.targets(null, null, null); // a canonical savepoint, or one without SSTs, is refused as without --state
+            Map<String, java.util.Set<String>> statesByOperator = new java.util.TreeMap<>();
+            List<StateFile> ofState = new ArrayList<>();
+            for (StateFile f : layout.files()) {
+                if (f.kind() != SavepointLayout.Kind.SST) {
+                    continue;
+                }
+                String operator = f.operatorUid() != null ? f.operatorUid() : f.operatorId();
+                if (r.operator() != null && !(r.operator().equals(f.operatorUid()) || r.operator().equals(f.operatorName())
+                        || r.operator().equals(f.operatorId()))) {
+                    continue;
+                }
+                String columnFamily = info(f).columnFamily();
+                statesByOperator.computeIfAbsent(operator, k -> new java.util.TreeSet<>()).add(columnFamily);
+                if (r.state().equals(columnFamily)) {
+                    ofState.add(f);
+                }
+            }
+            if (ofState.isEmpty()) {
+                throw Failure.of(ExitCode.NOT_FOUND, "no keyed state '%s' in %s%s; its states: %s", r.state(), layout.dir(),
+                        r.operator() != null ? " for operator " + r.operator() : "",
+                        statesByOperator.entrySet().stream().map(e -> String.join(", ", e.getValue()) + " (" + e.getKey() + ")")
+                                .collect(java.util.stream.Collectors.joining("; ")));
+            }
+            int sub = r.subtask() != null ? r.subtask() : ofState.stream().mapToInt(StateFile::subtask).min().orElseThrow();
+            List<StateFile> newestFirst = ofState.stream().filter(f -> f.subtask() == sub)
+                    .sorted(java.util.Comparator.comparingLong(StateFile::fileNumber).reversed()).toList();
+            if (newestFirst.isEmpty()) {
+                throw Failure.of(ExitCode.NOT_FOUND, "subtask %d has no SST of state '%s' in %s", sub, r.state(), layout.dir());
+            }
+            return newestFirst;
         }
 
         /** The rewrite of {@code sst}'s last --last entries; when it holds fewer, of all of them, said on stderr. */
@@ -259,18 +307,23 @@ public final class SwapSst implements Callable<Integer> {
             throw Failure.of(ExitCode.USAGE, "--last must be at least 1, got %d", last);
         }
         if (largest && selects) {
-            throw Failure.of(ExitCode.USAGE, "--largest picks the file by itself: drop --file, --operator and --subtask");
+            throw Failure.of(ExitCode.USAGE, "--largest picks the file by itself: drop --file, --operator, --subtask and --state");
         }
     }
 
     private static long entries(StateFile f) throws IOException {
+        return info(f).entries();
+    }
+
+    /** What an SST's footer and properties say, inlined or not. */
+    private static SstFile.Info info(StateFile f) throws IOException {
         if (!f.inline()) {
-            return SstFile.inspect(f.path()).entries();
+            return SstFile.inspect(f.path());
         }
         Path tmp = Files.createTempFile("statelab-sst-", ".sst");
         try {
             Files.write(tmp, f.inlineBytes());
-            return SstFile.inspect(tmp).entries();
+            return SstFile.inspect(tmp);
         } finally {
             Files.deleteIfExists(tmp);
         }

@@ -1,0 +1,121 @@
+package statelab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import statelab.cli.ExitCode;
+import statelab.jobs.Carts;
+import statelab.savepoint.SavepointLayout;
+import statelab.savepoint.SavepointLayout.StateFile;
+import statelab.savepoint.SstFile;
+import statelab.testing.Checkout;
+import statelab.testing.DirectoryFingerprint;
+import statelab.testing.InProcess;
+import statelab.testing.RestProbe;
+import statelab.testing.TestCluster;
+
+/**
+ * The shopping-carts job on the real cluster: the state shapes real jobs write (several keyed states, MapState,
+ * ListState merge operands, deletion tombstones), and what swap-sst and resume make of them today.
+ */
+@ExtendWith(TestCluster.class)
+class StateShapesIT {
+    static Path savepoint;
+
+    @BeforeAll
+    static void takeSavepoint() throws Exception {
+        TestCluster.Instance c = TestCluster.get();
+        InProcess.Result submitted = InProcess.run(new Submit(), "carts", "--rest-url", c.restUrl(), "--", "--keep-running");
+        assertThat(submitted.exit()).as("%s", submitted).isZero();
+        String jobId = submitted.out().strip();
+        // all 20,000 events applied: the job prints one line per checkout, ~2,000 in all; wait for the state to settle
+        savepoint = RestProbe.awaitValue("a savepoint holding all three states as SST files", java.time.Duration.ofSeconds(60), () -> {
+            InProcess.Result sp = InProcess.run(new Savepoint(), jobId, "--rest-url", c.restUrl());
+            assertThat(sp.exit()).as("%s", sp).isZero();
+            return Path.of(sp.out().strip());
+        }, p -> infos(p).values().stream().map(SstFile.Info::columnFamily).distinct().count() == 3);
+        RestProbe.cancelAll(c.restUrl());
+    }
+
+    @AfterEach
+    void freeTheSlots() {
+        RestProbe.cancelAll(TestCluster.get().restUrl());
+    }
+
+    /** Every SST of the savepoint (inlined ones written out) and what its properties say. */
+    static Map<StateFile, SstFile.Info> infos(Path savepoint) {
+        Map<StateFile, SstFile.Info> infos = new HashMap<>();
+        try {
+            for (StateFile f : SavepointLayout.load(savepoint).files()) {
+                if (f.kind() == SavepointLayout.Kind.SST) {
+                    infos.put(f, SstFile.inspect(SwapSstShapesIT.materialize(f, "shape")));
+                }
+            }
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        return infos;
+    }
+
+    @Test
+    void theCartsJobWritesThreeStatesWithTombstonesAndMergeOperands() {
+        Map<StateFile, SstFile.Info> infos = infos(savepoint);
+        assertThat(infos.values()).extracting(SstFile.Info::columnFamily).contains(Carts.CART, Carts.RECENT, Carts.ORDERS);
+        assertThat(infos.values()).as("a cart removed from or cleared: deletions")
+                .anySatisfy(i -> assertThat(i.deletions()).isPositive());
+        assertThat(infos.values()).filteredOn(i -> i.columnFamily().equals(Carts.RECENT)).as("ListState adds: merge operands")
+                .anySatisfy(i -> assertThat(i.mergeOperands()).isPositive());
+    }
+
+    @Test
+    void aStateIsPickedByNameAndItsTamperIsDetectedAtRestore() throws Exception {
+        Path copy = copy("orders-");
+        InProcess.Result swapped = InProcess.run(new SwapSst(), copy.toString(), "--state", Carts.ORDERS, "--json");
+        assertThat(swapped.exit()).as("%s", swapped).isZero();
+        JsonNode s = PipelineIT.JSON.readTree(swapped.out());
+        assertThat(s.get("columnFamily").asText()).isEqualTo(Carts.ORDERS);
+        assertThat(s.get("changed")).hasSize(5);
+
+        InProcess.Result resumed = InProcess.run(new Resume(), copy.toString(), "--rest-url", TestCluster.get().restUrl(), "--json");
+        assertThat(resumed.exit()).as("%s", resumed).isEqualTo(ExitCode.RESTORE_FAILED.code);
+        assertThat(PipelineIT.JSON.readTree(resumed.out()).get("rootCause").asText()).matches(PipelineIT.ROCKSDB_DETECTED);
+    }
+
+    @Test
+    void aStateWhoseSstHoldsTombstonesIsRefusedTodayAndLeftAsItWas() throws Exception {
+        // the truth on main before the block-level engine: SstFileReader would drop tombstones and merge operands
+        for (String state : new String[] {Carts.CART, Carts.RECENT}) {
+            Path copy = copy(state + "-");
+            Map<String, String> before = DirectoryFingerprint.of(copy);
+            InProcess.Result r = InProcess.run(new SwapSst(), copy.toString(), "--state", state);
+            assertThat(r.exit()).as("%s", r).isEqualTo(ExitCode.BAD_STATE.code);
+            assertThat(r.errLines()).singleElement().asString().contains("deletion tombstone(s)").contains("not rewritten");
+            assertThat(DirectoryFingerprint.of(copy)).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void anUnknownStateIsNamedWithTheStatesThereAre() throws Exception {
+        Path copy = copy("unknown-");
+        Map<String, String> before = DirectoryFingerprint.of(copy);
+        InProcess.Result r = InProcess.run(new SwapSst(), copy.toString(), "--state", "basket");
+        assertThat(r.exit()).as("%s", r).isEqualTo(ExitCode.NOT_FOUND.code);
+        assertThat(r.errLines()).singleElement().asString()
+                .contains("no keyed state 'basket'").contains("cart, orders, recent (" + Carts.CARTS_UID + ")");
+        assertThat(DirectoryFingerprint.of(copy)).isEqualTo(before);
+    }
+
+    private static Path copy(String prefix) throws Exception {
+        Path copy = Files.createTempDirectory(Checkout.TARGET, "carts-" + prefix);
+        SwapSstShapesIT.copyTree(savepoint, copy);
+        return copy;
+    }
+}
