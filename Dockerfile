@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 #
-# StateLab's Flink cluster as an image: Flink's official image with the project's config.yaml and the two jobs.
+# StateLab's Flink cluster as an image: Flink's official image with the project's config.yaml and the jobs.
 # docker-compose.yml runs it as a JobManager and a TaskManager; docs/docker.md says how to use it.
 #
 # This file has never been built: the machines StateLab is developed on have no Docker engine. DockerFilesTest
@@ -40,7 +40,7 @@ LABEL org.opencontainers.image.title="statelab-flink" \
 COPY --chown=flink:flink config.yaml /opt/flink/conf/config.yaml
 
 # Only the jobs' own classes: Flink's, the RocksDB state backend and the datagen and file connectors come from the
-# image's lib/. Submit it with `flink run -c statelab.jobs.WordCount` (or SumJob).
+# image's lib/. Submit it with `flink run -c statelab.jobs.WordCount` (or SumJob, Carts).
 COPY --chown=flink:flink --from=build /build/statelab-jobs.jar /opt/flink/usrlib/statelab-jobs.jar
 
 # The sources of the jobs and of the commands that drive the cluster, for reference inside the container (jbang
