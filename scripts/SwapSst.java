@@ -3,6 +3,8 @@
 //SOURCES lib/cli/*.java
 //SOURCES lib/flink/*.java
 //SOURCES lib/savepoint/*.java
+//SOURCES lib/sst/format/*.java
+//SOURCES lib/sst/rewrite/*.java
 //DESCRIPTION Rewrite the values of the last N entries of a savepoint's RocksDB SST file; print the savepoint path.
 package statelab;
 
@@ -13,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -36,6 +39,7 @@ import statelab.savepoint.SstFile;
 import statelab.savepoint.SstRewriter;
 import statelab.savepoint.SstRewriter.Change;
 import statelab.savepoint.SstRewriter.Plan;
+import statelab.sst.rewrite.BlockRewriter;
 
 /**
  * {@code swap-sst [SAVEPOINT|SST]}: the seed's tampering, done with RocksDB's SstFileReader/SstFileWriter.
@@ -79,6 +83,19 @@ public final class SwapSst implements Callable<Integer> {
     @Option(names = "--largest", description = "The seed's rule: the largest file of the directory, whatever it is.")
     boolean largest;
 
+    /** How the SST is rewritten. */
+    public enum Mode {
+        /** Every entry read and written again by RocksDB's SstFileReader and SstFileWriter: a new table (new unique ID). */
+        full,
+        /** Untouched data blocks copied as raw bytes, only changed blocks re-encoded: same unique ID, tombstones and merge operands kept. */
+        block
+    }
+
+    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "full",
+            description = "full: every entry rewritten through RocksDB (a new table); block: untouched blocks copied raw, same "
+                    + "table identity, tombstones and merge operands kept (default: ${DEFAULT-VALUE}).")
+    Mode mode;
+
     @Option(names = "--backup", description = "Keep the original as <name>.bak (_metadata.bak for an inlined SST).")
     boolean backup;
 
@@ -98,10 +115,10 @@ public final class SwapSst implements Callable<Integer> {
      * choose the SST within a savepoint.
      */
     public record Request(Path path, int last, byte[] value, String file, String operator, Integer subtask, String state,
-                          boolean largest, boolean backup, boolean dryRun) {
+                          Mode mode, boolean largest, boolean backup, boolean dryRun) {
         /** The seed's tamper on a savepoint: the last {@code last} values of its newest SST set to {@code value}. */
         public static Request lastValues(Path savepoint, int last, byte[] value, boolean largest) {
-            return new Request(savepoint, last, value, null, null, null, null, largest, false, false);
+            return new Request(savepoint, last, value, null, null, null, null, Mode.full, largest, false, false);
         }
     }
 
@@ -110,7 +127,7 @@ public final class SwapSst implements Callable<Integer> {
         byte[] value = HexBytes.parse("--value", valueHex);
         checkSelection(last, largest, file != null || operator != null || subtask != null || state != null);
         Path path = SavepointPath.local(PipeInput.argumentOrStdin(pathArg, "savepoint", "savepoint path", "savepoint"));
-        Swapped result = swap(new Request(path, last, value, file, operator, subtask, state, largest, backup, dryRun), output);
+        Swapped result = swap(new Request(path, last, value, file, operator, subtask, state, mode, largest, backup, dryRun), output);
         output.result(dryRun ? describe(result) : result.savepoint(), result);
         return ExitCode.OK.code;
     }
@@ -142,7 +159,7 @@ public final class SwapSst implements Callable<Integer> {
                 if (selects || r.largest()) {
                     throw Failure.of(ExitCode.USAGE, "--file, --operator, --subtask, --state and --largest select within a savepoint, not a single SST");
                 }
-                return rewriteFile(path, path, plan(path, path.toString()), null, null);
+                return rewriteFile(path, path, null, null);
             }
             return swapInSavepoint(SavepointPath.directory(path.toString()));
         }
@@ -156,8 +173,7 @@ public final class SwapSst implements Callable<Integer> {
             if (target.inline()) {
                 result = rewriteInline(layout, target);
             } else {
-                Plan plan = plan(target.path(), target.describe());
-                result = rewriteFile(dir, target.path(), plan, codec(layout, target, plan), target);
+                result = rewriteFile(dir, target.path(), layout, target);
             }
             if (!r.dryRun()) {
                 TamperLog.append(dir, new TamperLog.Entry(Instant.now().toString(), target.rocksdbName(), target.fileName(),
@@ -242,16 +258,63 @@ public final class SwapSst implements Callable<Integer> {
             return plan;
         }
 
-        /** Rewrites an SST that is a file: a new file beside it, then an atomic rename over it. */
-        private Swapped rewriteFile(Path shown, Path sst, Plan plan, FlinkKeyCodec codec, StateFile target) {
-            if (r.dryRun()) {
-                return swapped(shown, sst, plan, codec, target, false, plan.info().size(), null);
+        /**
+         * Writes {@code dst} (which must not exist) from {@code src} by --mode; returns what changed. {@code what}
+         * names the SST in messages.
+         */
+        private Plan write(Path src, Path dst, String what) throws IOException {
+            if (r.mode() == Mode.full) {
+                Plan plan = plan(src, what);
+                SstRewriter.rewrite(src, dst, plan, n -> progress(n, plan));
+                return plan;
             }
-            try (AtomicFile out = AtomicFile.beside(sst)) {
-                Files.delete(out.tmp()); // SstFileWriter creates the file itself
-                SstRewriter.Result result = SstRewriter.rewrite(sst, out.tmp(), plan, n -> progress(n, plan));
-                out.commit(r.backup());
-                return swapped(shown, sst, plan, codec, target, false, result.bytesAfter(), r.backup() ? AtomicFile.backupOf(sst) : null);
+            SstFile.Info info = SstFile.inspect(src);
+            long values = info.entries() - info.deletions() - info.mergeOperands();
+            if (values < 1) {
+                throw Failure.of(ExitCode.BAD_STATE, "%s holds no values to change (%d deletions, %d merge operands)", what,
+                        info.deletions(), info.mergeOperands());
+            }
+            int last = (int) Math.min(r.last(), values);
+            if (last < r.last()) {
+                output.warn("%s holds only %d values: changing all %d of them, not %d", what, last, last, r.last());
+            }
+            BlockRewriter.Result result = BlockRewriter.rewrite(src, dst, BlockRewriter.Options.of(last, r.value()));
+            output.progress("%d data blocks copied raw, %d re-encoded", result.blocksCopiedRaw(), result.blocksReencoded());
+            HexFormat hex = HexFormat.of();
+            return new Plan(info, result.changes().stream()
+                    .map(c -> new Change(hex.parseHex(c.keyHex()), hex.parseHex(c.oldHex()), hex.parseHex(c.newHex()))).toList());
+        }
+
+        /** What the rewrite of {@code src} would change, writing nothing where the user can see it (--dry-run). */
+        private Plan preview(Path src, String what) throws IOException {
+            if (r.mode() == Mode.full) {
+                return plan(src, what);
+            }
+            Path work = Files.createTempDirectory("statelab-preview-");
+            try {
+                return write(src, work.resolve("preview.sst"), what);
+            } finally {
+                Files.deleteIfExists(work.resolve("preview.sst"));
+                Files.deleteIfExists(work);
+            }
+        }
+
+        /** Rewrites an SST that is a file: a new file beside it, then an atomic rename over it. */
+        private Swapped rewriteFile(Path shown, Path sst, SavepointLayout layout, StateFile target) {
+            String what = target == null ? sst.toString() : target.describe();
+            try {
+                if (r.dryRun()) {
+                    Plan plan = preview(sst, what);
+                    return swapped(shown, sst, plan, codec(layout, target, plan), target, false, plan.info().size(), null);
+                }
+                try (AtomicFile out = AtomicFile.beside(sst)) {
+                    Files.delete(out.tmp()); // the writers create the file themselves
+                    Plan plan = write(sst, out.tmp(), what);
+                    long bytesAfter = Files.size(out.tmp());
+                    out.commit(r.backup());
+                    return swapped(shown, sst, plan, codec(layout, target, plan), target, false, bytesAfter,
+                            r.backup() ? AtomicFile.backupOf(sst) : null);
+                }
             } catch (IOException e) {
                 throw Failure.of(ExitCode.CANNOT_WRITE, "cannot write beside %s: %s", sst, e.getMessage());
             }
@@ -264,13 +327,14 @@ public final class SwapSst implements Callable<Integer> {
             try {
                 Path original = work.resolve(target.rocksdbName());
                 Files.write(original, target.inlineBytes());
-                Plan plan = plan(original, target.describe());
-                FlinkKeyCodec codec = codec(layout, target, plan);
                 if (r.dryRun()) {
-                    return swapped(layout.dir(), metadata, plan, codec, target, true, plan.info().size(), null);
+                    Plan plan = preview(original, target.describe());
+                    return swapped(layout.dir(), metadata, plan, codec(layout, target, plan), target, true, plan.info().size(), null);
                 }
                 Path rewritten = work.resolve(target.rocksdbName() + ".new");
-                SstRewriter.Result result = SstRewriter.rewrite(original, rewritten, plan, n -> progress(n, plan));
+                Plan plan = write(original, rewritten, target.describe());
+                FlinkKeyCodec codec = codec(layout, target, plan);
+                long bytesAfter = Files.size(rewritten);
                 layout.replaceInline(target, Files.readAllBytes(rewritten));
                 try (AtomicFile out = AtomicFile.beside(metadata)) {
                     try (DataOutputStream stream = new DataOutputStream(Files.newOutputStream(out.tmp()))) {
@@ -278,7 +342,7 @@ public final class SwapSst implements Callable<Integer> {
                     }
                     out.commit(r.backup());
                 }
-                return swapped(layout.dir(), metadata, plan, codec, target, true, result.bytesAfter(),
+                return swapped(layout.dir(), metadata, plan, codec, target, true, bytesAfter,
                         r.backup() ? AtomicFile.backupOf(metadata) : null);
             } finally {
                 try (var files = Files.list(work)) {
@@ -330,6 +394,9 @@ public final class SwapSst implements Callable<Integer> {
     }
 
     private static FlinkKeyCodec codec(SavepointLayout layout, StateFile target, Plan plan) {
+        if (layout == null) {
+            return null; // a single SST: no savepoint metadata to decode its keys with
+        }
         return FlinkKeyCodec.forState(layout.keyedMetaData(target), plan.info().columnFamily(), target.maxParallelism());
     }
 

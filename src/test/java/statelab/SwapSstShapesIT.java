@@ -122,6 +122,13 @@ class SwapSstShapesIT {
     }
 
     @Test
+    void blockModeChangesOnlyTheLastEntriesOfAWordCountSavepoint() throws Exception {
+        Path savepoint = savepointOf(1, Duration.ofMillis(1500), "--rate", "4000", "--words", "20000");
+        JsonNode r = assertSwapChangesOnlyTheLastEntries(savepoint, 5, List.of("--mode", "block"));
+        assertThat(r.get("dryRun").asBoolean()).isFalse();
+    }
+
+    @Test
     void aJobWithFewerKeysThanAskedForHasAllItsEntriesChangedAndIsToldSo() throws Exception {
         // 3 words of one letter: at most 3 keys, fewer than the 5 entries swap-sst changes by default
         Path savepoint = savepointOf(1, Duration.ofMillis(500), "--letters", "1", "--words", "3");
