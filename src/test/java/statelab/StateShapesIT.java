@@ -122,11 +122,13 @@ class StateShapesIT {
 
             InProcess.Result resumed = InProcess.run(new Resume(), copy.toString(), "--rest-url", TestCluster.get().restUrl(), "--json");
             JsonNode v = PipelineIT.JSON.readTree(resumed.out());
-            // what Flink did, recorded: the table keeps its identity but not its size, and RocksDB sees it at open,
-            // either by the size the MANIFEST records or, reading the footer where that size puts it, by its magic number
+            // what Flink did, recorded: the table keeps its identity but not its size, and RocksDB sees it at open:
+            // by the size the MANIFEST records, or reading the footer where that size puts it (past the end of a shorter
+            // file, or inside a longer one); which message depends on the sizes, all three were seen
             assertThat(s.get("bytesAfter").asLong()).as("%s: size changed", state).isNotEqualTo(s.get("bytesBefore").asLong());
             assertThat(resumed.exit()).as("%s", resumed).isEqualTo(ExitCode.RESTORE_FAILED.code);
-            assertThat(v.get("rootCause").asText()).containsPattern("Sst file size mismatch|Bad table magic number");
+            assertThat(v.get("rootCause").asText()).containsPattern(
+                    "^org\\.rocksdb\\.RocksDBException: (Sst file size mismatch|Bad table magic number|Input is too short to be an SST file)");
             RestProbe.cancelAll(TestCluster.get().restUrl());
         }
     }
