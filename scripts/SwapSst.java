@@ -14,10 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -167,7 +165,7 @@ public final class SwapSst implements Callable<Integer> {
         private Swapped swapInSavepoint(Path dir) throws IOException {
             SavepointLayout layout = SavepointLayout.load(dir);
             StateFile target = r.largest() ? layout.largestFile()
-                    : choose(r.state() != null ? ofState(layout) : layout.targets(r.operator(), r.subtask(), r.file()));
+                    : choose(layout.targets(r.operator(), r.subtask(), r.file(), r.state()));
             output.progress("target: %s, %d bytes", target.describe(), target.size());
             Swapped result;
             if (target.inline()) {
@@ -187,14 +185,14 @@ public final class SwapSst implements Callable<Integer> {
          * The first candidate holding at least --last entries: a savepoint taken right after a flush can have a newest
          * SST with a single entry. When none has enough (a job with few keys), the one holding the most.
          */
-        private StateFile choose(List<StateFile> candidates) throws IOException {
+        private StateFile choose(List<StateFile> candidates) {
             if (candidates.size() == 1) {
                 return candidates.get(0);
             }
             StateFile most = candidates.get(0);
             long mostEntries = -1;
             for (StateFile candidate : candidates) {
-                long entries = entries(candidate);
+                long entries = SstFile.inspect(candidate).entries();
                 if (entries >= r.last()) {
                     return candidate;
                 }
@@ -207,55 +205,18 @@ public final class SwapSst implements Callable<Integer> {
             return most;
         }
 
-        /**
-         * The SSTs of keyed state --state (the column family recorded in each SST's properties), newest first, of
-         * the lowest subtask holding it (or --subtask), of any operator (or --operator).
-         */
-        private List<StateFile> ofState(SavepointLayout layout) throws IOException {
-            if (r.file() != null) {
-                throw Failure.of(ExitCode.USAGE, "--file names one SST; --state picks among a state's SSTs: give one of them");
-            }
-            layout.targets(null, null, null); // a canonical savepoint, or one without SSTs, is refused as without --state
-            Map<String, java.util.Set<String>> statesByOperator = new java.util.TreeMap<>();
-            List<StateFile> ofState = new ArrayList<>();
-            for (StateFile f : layout.files()) {
-                if (f.kind() != SavepointLayout.Kind.SST) {
-                    continue;
-                }
-                String operator = f.operatorUid() != null ? f.operatorUid() : f.operatorId();
-                if (r.operator() != null && !(r.operator().equals(f.operatorUid()) || r.operator().equals(f.operatorName())
-                        || r.operator().equals(f.operatorId()))) {
-                    continue;
-                }
-                String columnFamily = info(f).columnFamily();
-                statesByOperator.computeIfAbsent(operator, k -> new java.util.TreeSet<>()).add(columnFamily);
-                if (r.state().equals(columnFamily)) {
-                    ofState.add(f);
-                }
-            }
-            if (ofState.isEmpty()) {
-                throw Failure.of(ExitCode.NOT_FOUND, "no keyed state '%s' in %s%s; its states: %s", r.state(), layout.dir(),
-                        r.operator() != null ? " for operator " + r.operator() : "",
-                        statesByOperator.entrySet().stream().map(e -> String.join(", ", e.getValue()) + " (" + e.getKey() + ")")
-                                .collect(java.util.stream.Collectors.joining("; ")));
-            }
-            int sub = r.subtask() != null ? r.subtask() : ofState.stream().mapToInt(StateFile::subtask).min().orElseThrow();
-            List<StateFile> newestFirst = ofState.stream().filter(f -> f.subtask() == sub)
-                    .sorted(java.util.Comparator.comparingLong(StateFile::fileNumber).reversed()).toList();
-            if (newestFirst.isEmpty()) {
-                throw Failure.of(ExitCode.NOT_FOUND, "subtask %d has no SST of state '%s' in %s", sub, r.state(), layout.dir());
-            }
-            return newestFirst;
-        }
-
         /** The rewrite of {@code sst}'s last --last entries; when it holds fewer, of all of them, said on stderr. */
         private Plan plan(Path sst, String what) {
             Plan plan = SstRewriter.plan(sst, r.last(), r.value());
-            if (plan.changes().size() < r.last()) {
-                output.warn("%s holds only %d entries: changing all %d of them, not %d", what, plan.changes().size(),
-                        plan.changes().size(), r.last());
-            }
+            warnIfFewer(what, plan.changes().size(), "entries");
             return plan;
+        }
+
+        /** Says on stderr that {@code what} holds only {@code n} {@code unit}, fewer than --last, all of which change. */
+        private void warnIfFewer(String what, int n, String unit) {
+            if (n < r.last()) {
+                output.warn("%s holds only %d %s: changing all %d of them, not %d", what, n, unit, n, r.last());
+            }
         }
 
         /**
@@ -275,9 +236,7 @@ public final class SwapSst implements Callable<Integer> {
                         info.deletions(), info.mergeOperands());
             }
             int last = (int) Math.min(r.last(), values);
-            if (last < r.last()) {
-                output.warn("%s holds only %d values: changing all %d of them, not %d", what, last, last, r.last());
-            }
+            warnIfFewer(what, last, "values");
             BlockRewriter.Result result = BlockRewriter.rewrite(src, dst, BlockRewriter.Options.of(last, r.value()));
             output.progress("%d data blocks copied raw, %d re-encoded", result.blocksCopiedRaw(), result.blocksReencoded());
             HexFormat hex = HexFormat.of();
@@ -372,24 +331,6 @@ public final class SwapSst implements Callable<Integer> {
         }
         if (largest && selects) {
             throw Failure.of(ExitCode.USAGE, "--largest picks the file by itself: drop --file, --operator, --subtask and --state");
-        }
-    }
-
-    private static long entries(StateFile f) throws IOException {
-        return info(f).entries();
-    }
-
-    /** What an SST's footer and properties say, inlined or not. */
-    private static SstFile.Info info(StateFile f) throws IOException {
-        if (!f.inline()) {
-            return SstFile.inspect(f.path());
-        }
-        Path tmp = Files.createTempFile("statelab-sst-", ".sst");
-        try {
-            Files.write(tmp, f.inlineBytes());
-            return SstFile.inspect(tmp);
-        } finally {
-            Files.deleteIfExists(tmp);
         }
     }
 

@@ -12,6 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -73,6 +76,11 @@ public final class SavepointLayout {
         public String describe() {
             return rocksdbName + " of " + operatorLabel() + " subtask " + subtask
                     + (inline() ? " (inlined in _metadata)" : " (file " + fileName + ")");
+        }
+
+        /** Whether this file is of {@code operator}, named by its uid, name or id. */
+        public boolean isOf(String operator) {
+            return operator.equals(operatorUid) || operator.equals(operatorName) || operator.equals(operatorId);
         }
 
         public String operatorLabel() {
@@ -162,9 +170,10 @@ public final class SavepointLayout {
      * The SSTs swap-sst may rewrite, best first. {@code file} names exactly one (RocksDB name or savepoint file
      * name). Otherwise: the SSTs of the chosen subtask (default: the lowest that has one) of the chosen operator
      * (uid, name or id; default: the one with the most SST bytes), newest first: the highest RocksDB file number
-     * is the last flush, with the most recent updates.
+     * is the last flush, with the most recent updates. With {@code state}, the SSTs of that keyed state (the column
+     * family each SST's properties record) of any operator, or of {@code operator}, chosen by subtask the same way.
      */
-    public List<StateFile> targets(String operator, Integer subtask, String file) {
+    public List<StateFile> targets(String operator, Integer subtask, String file, String state) {
         if (format().orElse(SavepointFormatType.NATIVE) == SavepointFormatType.CANONICAL) {
             throw Failure.of(ExitCode.BAD_STATE, "%s is a canonical savepoint: its keyed state is in Flink's own format, "
                     + "not RocksDB SST files; take a native one (savepoint --format native)", dir);
@@ -174,29 +183,58 @@ public final class SavepointLayout {
             throw Failure.of(ExitCode.BAD_STATE, "%s holds no RocksDB SST files (no keyed state in RocksDB's native format)", dir);
         }
         if (file != null) {
+            if (state != null) {
+                throw Failure.of(ExitCode.USAGE, "--file names one SST; --state picks among a state's SSTs: give one of them");
+            }
             return List.of(ssts.stream().filter(f -> file.equals(f.rocksdbName()) || file.equals(f.fileName())).findFirst()
                     .orElseThrow(() -> Failure.of(ExitCode.NOT_FOUND, "no SST '%s' in %s; its SSTs: %s", file, dir,
                             ssts.stream().map(StateFile::describe).collect(Collectors.joining("; ")))));
         }
-        String op = operator;
-        if (op == null) {
-            op = sstBytesByOperator().entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        List<StateFile> chosen;
+        String what;
+        if (state != null) {
+            chosen = ofState(ssts, operator, state);
+            what = "state '" + state + "'";
+        } else {
+            String op = operator != null ? operator
+                    : sstBytesByOperator().entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+            chosen = ssts.stream().filter(f -> f.isOf(op)).toList();
+            if (chosen.isEmpty()) {
+                throw Failure.of(ExitCode.NOT_FOUND, "no operator '%s' with RocksDB state in %s; operators with SSTs: %s", op, dir,
+                        String.join(", ", sstBytesByOperator().keySet()));
+            }
+            what = op;
         }
-        String chosen = op;
-        List<StateFile> ofOperator = ssts.stream()
-                .filter(f -> chosen.equals(f.operatorUid()) || chosen.equals(f.operatorName()) || chosen.equals(f.operatorId()))
-                .toList();
-        if (ofOperator.isEmpty()) {
-            throw Failure.of(ExitCode.NOT_FOUND, "no operator '%s' with RocksDB state in %s; operators with SSTs: %s", op, dir,
-                    String.join(", ", sstBytesByOperator().keySet()));
-        }
-        int sub = subtask != null ? subtask : ofOperator.stream().mapToInt(StateFile::subtask).min().orElseThrow();
-        List<StateFile> newestFirst = ofOperator.stream().filter(f -> f.subtask() == sub)
+        int sub = subtask != null ? subtask : chosen.stream().mapToInt(StateFile::subtask).min().orElseThrow();
+        List<StateFile> newestFirst = chosen.stream().filter(f -> f.subtask() == sub)
                 .sorted(Comparator.comparingLong(StateFile::fileNumber).reversed()).toList();
         if (newestFirst.isEmpty()) {
-            throw Failure.of(ExitCode.NOT_FOUND, "subtask %d of %s has no SST in %s", sub, chosen, dir);
+            throw Failure.of(ExitCode.NOT_FOUND, "subtask %d of %s has no SST in %s", sub, what, dir);
         }
         return newestFirst;
+    }
+
+    /** The SSTs of keyed state {@code state} (of {@code operator}, when given); none: the states there are, said. */
+    private List<StateFile> ofState(List<StateFile> ssts, String operator, String state) {
+        Map<String, Set<String>> statesByOperator = new TreeMap<>();
+        List<StateFile> ofState = new ArrayList<>();
+        for (StateFile f : ssts) {
+            if (operator != null && !f.isOf(operator)) {
+                continue;
+            }
+            String columnFamily = SstFile.inspect(f).columnFamily();
+            statesByOperator.computeIfAbsent(f.operatorLabel(), k -> new TreeSet<>()).add(columnFamily);
+            if (state.equals(columnFamily)) {
+                ofState.add(f);
+            }
+        }
+        if (ofState.isEmpty()) {
+            throw Failure.of(ExitCode.NOT_FOUND, "no keyed state '%s' in %s%s; its states: %s", state, dir,
+                    operator != null ? " for operator " + operator : "",
+                    statesByOperator.entrySet().stream().map(e -> String.join(", ", e.getValue()) + " (" + e.getKey() + ")")
+                            .collect(Collectors.joining("; ")));
+        }
+        return ofState;
     }
 
     /**

@@ -47,6 +47,25 @@ public final class SstFile {
         }
     }
 
+    /** {@link #inspect(Path)} for an SST of a savepoint, a file of its own or inlined in {@code _metadata}. */
+    public static Info inspect(SavepointLayout.StateFile f) {
+        if (!f.inline()) {
+            return inspect(f.path());
+        }
+        Path tmp = null;
+        try {
+            tmp = Files.createTempFile("statelab-sst-", ".sst");
+            Files.write(tmp, f.inlineBytes());
+            return inspect(tmp);
+        } catch (IOException e) {
+            throw Failure.of(ExitCode.CANNOT_WRITE, "cannot write %s to a temporary file: %s", f.describe(), e.getMessage());
+        } finally {
+            if (tmp != null) {
+                tmp.toFile().delete();
+            }
+        }
+    }
+
     /** Checks the footer and reads the table properties; {@link ExitCode#BAD_STATE} for anything but an SST. */
     public static Info inspect(Path file) {
         long size;
