@@ -20,8 +20,6 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -85,12 +83,7 @@ public final class Carts {
             throw new IllegalArgumentException("--events, --users and --items must be at least 1");
         }
 
-        Configuration conf = new Configuration();
-        conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        if (checkpointInterval > 0) { // 0: the job enables none, as many jobs leave it to the cluster's configuration
-            env.enableCheckpointing(checkpointInterval, CheckpointingMode.EXACTLY_ONCE);
-        }
+        StreamExecutionEnvironment env = WordCount.environment(checkpointInterval, CheckpointingMode.EXACTLY_ONCE);
         env.getConfig().setGlobalJobParameters(params);
 
         DataGeneratorSource<String> generated = new DataGeneratorSource<>(

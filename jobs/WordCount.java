@@ -103,13 +103,7 @@ public final class WordCount {
             throw new IllegalArgumentException("--count-type must be int or long, got " + countType);
         }
 
-        // RocksDB is the subject of this job; the cluster's config.yaml says the same, a local run needs it said.
-        Configuration conf = new Configuration();
-        conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        if (checkpointInterval > 0) { // 0: the job enables none, as many jobs leave it to the cluster's configuration
-            env.enableCheckpointing(checkpointInterval, CheckpointingMode.AT_LEAST_ONCE);
-        }
+        StreamExecutionEnvironment env = environment(checkpointInterval, CheckpointingMode.AT_LEAST_ONCE);
         env.getConfig().setGlobalJobParameters(params);
 
         DataGeneratorSource<String> drawn = new DataGeneratorSource<>(
@@ -130,6 +124,21 @@ public final class WordCount {
                 .uid(SINK_UID);
 
         env.execute("StateLab word count");
+    }
+
+    /**
+     * A job's environment: RocksDB state (the subject of these jobs; the cluster's config.yaml says the same, a local
+     * run needs it said) and checkpoints every {@code checkpointInterval} ms in {@code mode}; 0: the job enables none,
+     * as many jobs leave it to the cluster's configuration.
+     */
+    static StreamExecutionEnvironment environment(long checkpointInterval, CheckpointingMode mode) {
+        Configuration conf = new Configuration();
+        conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        if (checkpointInterval > 0) {
+            env.enableCheckpointing(checkpointInterval, mode);
+        }
+        return env;
     }
 
     /** The word at {@code index} for {@code seed}: a SplitMix64 hash of both, taken modulo 26^letters. */
