@@ -168,6 +168,42 @@ public final class StoredBlock {
         } catch (IOException e) {
             throw new BadTable("Snappy failed: " + e.getMessage());
         }
+        return withTrailer(out, n, compression, checksumType);
+    }
+
+    /**
+     * Stores {@code contents} as {@link #encode} does, but exactly {@code storedLength} bytes long (trailer
+     * included): uncompressed only when the contents have exactly that length, Snappy through
+     * {@link SnappyExact}, whose streams can be made longer than the shortest one. {@link BadTable} (one line,
+     * saying by how much) when that length cannot be hit.
+     */
+    public static byte[] encodeTo(byte[] contents, int length, int compression, int checksumType, int storedLength, String what) {
+        int n = storedLength - BlockHandle.TRAILER;
+        byte[] out = new byte[storedLength];
+        switch (compression) {
+            case NO_COMPRESSION -> {
+                if (length != n) {
+                    throw new BadTable(String.format("%s is stored uncompressed and its contents would be %d bytes, %+d against "
+                            + "the %d it has: a value as long as the old one keeps it", what, length, length - n, n));
+                }
+                System.arraycopy(contents, 0, out, 0, length);
+            }
+            case SNAPPY -> {
+                byte[] snappy;
+                try {
+                    snappy = SnappyExact.encode(contents, 0, length, n);
+                } catch (BadTable e) {
+                    throw new BadTable(what + ": " + e.getMessage());
+                }
+                System.arraycopy(snappy, 0, out, 0, n);
+            }
+            default -> throw new BadTable("cannot compress with " + compressionName(compression));
+        }
+        return withTrailer(out, n, compression, checksumType);
+    }
+
+    /** Writes the trailer (type byte, checksum of {@code out[0, n]}) after the {@code n} content bytes of {@code out}. */
+    private static byte[] withTrailer(byte[] out, int n, int compression, int checksumType) {
         out[n] = (byte) compression;
         int c = checksum(checksumType, out, 0, n);
         out[n + 1] = (byte) c;
