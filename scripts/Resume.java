@@ -2,10 +2,13 @@
 //JAVA 17+
 //SOURCES lib/cli/*.java
 //SOURCES lib/flink/*.java
+//SOURCES lib/sst/format/*.java
+//SOURCES lib/sst/rewrite/*.java
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1
 //DESCRIPTION Resume a job from a savepoint and print a verdict: RESTORED, RESTORE_FAILED or TIMEOUT.
 package statelab;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,6 +43,7 @@ import statelab.flink.JobWatch.Verdict;
 import statelab.flink.RestOption;
 import statelab.flink.SavepointPath;
 import statelab.flink.TamperLog;
+import statelab.sst.rewrite.InPlacePatch;
 
 /**
  * {@code resume [SAVEPOINT] [-- EXTRA_ARGS]}: starts the job a savepoint came from (as recorded beside its
@@ -138,6 +142,13 @@ public final class Resume implements Callable<Integer> {
                 List.copyOf(args), options.parallelism != null ? options.parallelism : recorded.map(JobRecord::parallelism).orElse(null),
                 Map.copyOf(jobConfig), output.progressLines());
         boolean altered = !TamperLog.read(dir).isEmpty();
+        try {
+            for (Path sst : InPlacePatch.recover(dir)) {
+                output.warn("%s: an earlier swap-sst --in-place was interrupted; rolled back to the file as it was", sst);
+            }
+        } catch (IOException e) {
+            throw Failure.of(ExitCode.CANNOT_WRITE, "cannot roll back an interrupted in-place patch in %s: %s", dir, e.getMessage());
+        }
 
         boolean originalCanceled = recorded.isPresent() && !request.keepOriginal() && stopOriginal(flink, recorded.get(), output);
         JobRecord started = JobLauncher.launch(flink, jobSpec, options.restoreFrom(dir), output.progressLines());

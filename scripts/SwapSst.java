@@ -37,7 +37,9 @@ import statelab.savepoint.SstFile;
 import statelab.savepoint.SstRewriter;
 import statelab.savepoint.SstRewriter.Change;
 import statelab.savepoint.SstRewriter.Plan;
+import statelab.sst.rewrite.BlockPatch;
 import statelab.sst.rewrite.BlockRewriter;
+import statelab.sst.rewrite.InPlacePatch;
 
 /**
  * {@code swap-sst [SAVEPOINT|SST]}: the seed's tampering, done with RocksDB's SstFileReader/SstFileWriter.
@@ -81,18 +83,77 @@ public final class SwapSst implements Callable<Integer> {
     @Option(names = "--largest", description = "The seed's rule: the largest file of the directory, whatever it is.")
     boolean largest;
 
-    /** How the SST is rewritten. */
+    /** How the SST is rewritten: the rows of {@code experiment --matrix}, from the most visible tamper to the least. */
     public enum Mode {
-        /** Every entry read and written again by RocksDB's SstFileReader and SstFileWriter: a new table (new unique ID). */
-        full,
+        /** Every entry read and written again by RocksDB's SstFileReader and SstFileWriter: a new table (new unique ID, new size). */
+        full("whole file rewritten by RocksDB: new unique ID, new size"),
         /** Untouched data blocks copied as raw bytes, only changed blocks re-encoded: same unique ID, tombstones and merge operands kept. */
-        block
+        block("changed blocks re-encoded: same unique ID, new size"),
+        /** As block, every changed block re-encoded to its old length: same unique ID, same size, checksums recomputed. */
+        same_size("changed blocks re-encoded to their old length: same unique ID, same size, checksums recomputed"),
+        /** As same-size, but the changed blocks keep their old checksums: the values change, the checksums no longer match. */
+        corrupt("as same-size, but the changed blocks keep their old checksums");
+
+        /** What this mode changes, in the words of the matrix. */
+        public final String changes;
+
+        Mode(String changes) {
+            this.changes = changes;
+        }
+
+        /** As the user types it: {@code same-size}. */
+        @Override
+        public String toString() {
+            return name().replace('_', '-');
+        }
+
+        /** Modes that keep every byte's place, so the change can be patched into the file itself (--in-place). */
+        public boolean keepsSize() {
+            return this == same_size || this == corrupt;
+        }
+
+        /** The mode a user typed: {@code full}, {@code block}, {@code same-size} or {@code corrupt}. */
+        public static Mode parse(String s) {
+            for (Mode m : values()) {
+                if (m.toString().equals(s)) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException("expected one of full, block, same-size, corrupt, got '" + s + "'");
+        }
     }
 
-    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "full",
-            description = "full: every entry rewritten through RocksDB (a new table); block: untouched blocks copied raw, same "
-                    + "table identity, tombstones and merge operands kept (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "block", converter = ModeConverter.class,
+            completionCandidates = ModeCandidates.class,
+            description = {"full: every entry rewritten through RocksDB (new table, new size); block: changed blocks "
+                    + "re-encoded, untouched ones copied raw (same unique ID, new size; tombstones and merge operands kept); "
+                    + "same-size: changed blocks re-encoded to their old length (same unique ID and size, checksums recomputed); "
+                    + "corrupt: as same-size, old checksums kept (default: ${DEFAULT-VALUE})."})
     Mode mode;
+
+    /** picocli reads {@code same-size}, the enum is {@code same_size}. */
+    static final class ModeConverter implements picocli.CommandLine.ITypeConverter<Mode> {
+        @Override
+        public Mode convert(String value) {
+            try {
+                return Mode.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** The modes as typed, for completion and help. */
+    static final class ModeCandidates implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.Arrays.stream(Mode.values()).map(Mode::toString).iterator();
+        }
+    }
+
+    @Option(names = "--in-place", description = "With --mode same-size or corrupt: patch only the changed bytes of the SST "
+            + "itself (crash-safe: an undo record first, rolled back by the next run if the patch was interrupted).")
+    boolean inPlace;
 
     @Option(names = "--backup", description = "Keep the original as <name>.bak (_metadata.bak for an inlined SST).")
     boolean backup;
@@ -102,10 +163,13 @@ public final class SwapSst implements Callable<Integer> {
 
     public record Changed(String key, String keyHex, String oldValue, String oldHex, String newValue, String newHex) {}
 
-    /** What swap-sst prints with --json. */
+    /**
+     * What swap-sst prints with --json. {@code bytesWritten} is what went to disk for the SST: the whole file,
+     * or with {@code inPlace} the patched regions only.
+     */
     public record Swapped(String savepoint, String sst, String rocksdbName, String operator, Integer subtask, String columnFamily,
                           boolean inline, long entries, List<Changed> changed, long bytesBefore, long bytesAfter, String backup,
-                          boolean dryRun, long millis) {}
+                          boolean dryRun, long millis, Mode mode, boolean inPlace, long bytesWritten) {}
 
     /**
      * The tamper to make: the typed form of this command's options. {@code path} is a savepoint directory (or its
@@ -113,10 +177,10 @@ public final class SwapSst implements Callable<Integer> {
      * choose the SST within a savepoint.
      */
     public record Request(Path path, int last, byte[] value, String file, String operator, Integer subtask, String state,
-                          Mode mode, boolean largest, boolean backup, boolean dryRun) {
-        /** The seed's tamper on a savepoint: the last {@code last} values of its newest SST set to {@code value}. */
-        public static Request lastValues(Path savepoint, int last, byte[] value, boolean largest) {
-            return new Request(savepoint, last, value, null, null, null, null, Mode.full, largest, false, false);
+                          Mode mode, boolean inPlace, boolean largest, boolean backup, boolean dryRun) {
+        /** The seed's tamper on a savepoint: the last {@code last} values of its newest SST set to {@code value}, by {@code mode}. */
+        public static Request lastValues(Path savepoint, int last, byte[] value, Mode mode, boolean largest) {
+            return new Request(savepoint, last, value, null, null, null, null, mode, false, largest, false, false);
         }
     }
 
@@ -125,7 +189,8 @@ public final class SwapSst implements Callable<Integer> {
         byte[] value = HexBytes.parse("--value", valueHex);
         checkSelection(last, largest, file != null || operator != null || subtask != null || state != null);
         Path path = SavepointPath.local(PipeInput.argumentOrStdin(pathArg, "savepoint", "savepoint path", "savepoint"));
-        Swapped result = swap(new Request(path, last, value, file, operator, subtask, state, mode, largest, backup, dryRun), output);
+        Swapped result = swap(new Request(path, last, value, file, operator, subtask, state, mode, inPlace, largest, backup, dryRun),
+                output);
         output.result(dryRun ? describe(result) : result.savepoint(), result);
         return ExitCode.OK.code;
     }
@@ -149,6 +214,10 @@ public final class SwapSst implements Callable<Integer> {
         Swapped run() throws IOException {
             boolean selects = r.file() != null || r.operator() != null || r.subtask() != null || r.state() != null;
             checkSelection(r.last(), r.largest(), selects);
+            if (r.inPlace() && !r.mode().keepsSize()) {
+                throw Failure.of(ExitCode.USAGE, "--in-place patches bytes where they are: only --mode same-size and corrupt keep "
+                        + "every byte's place (this is --mode %s)", r.mode());
+            }
             Path path = r.path();
             if (!Files.exists(path)) {
                 throw Failure.of(ExitCode.NOT_FOUND, "no such file or directory: %s", path);
@@ -157,9 +226,22 @@ public final class SwapSst implements Callable<Integer> {
                 if (selects || r.largest()) {
                     throw Failure.of(ExitCode.USAGE, "--file, --operator, --subtask, --state and --largest select within a savepoint, not a single SST");
                 }
+                recoverInterrupted(path.toAbsolutePath().getParent());
                 return rewriteFile(path, path, null, null);
             }
-            return swapInSavepoint(SavepointPath.directory(path.toString()));
+            Path dir = SavepointPath.directory(path.toString());
+            recoverInterrupted(dir);
+            return swapInSavepoint(dir);
+        }
+
+        /**
+         * Rolls back what an interrupted --in-place run left half-patched in {@code dir}, and says so: even a dry run
+         * does, so that it plans on the file as it was and not on a half-patched one.
+         */
+        private void recoverInterrupted(Path dir) throws IOException {
+            for (Path sst : InPlacePatch.recover(dir)) {
+                output.warn("%s: an earlier --in-place patch was interrupted; rolled back to the file as it was", sst);
+            }
         }
 
         private Swapped swapInSavepoint(Path dir) throws IOException {
@@ -167,6 +249,9 @@ public final class SwapSst implements Callable<Integer> {
             StateFile target = r.largest() ? layout.largestFile()
                     : choose(layout.targets(r.operator(), r.subtask(), r.file(), r.state()));
             output.progress("target: %s, %d bytes", target.describe(), target.size());
+            if (target.inline() && r.inPlace()) {
+                throw Failure.of(ExitCode.USAGE, "%s is inlined in _metadata, not a file to patch: drop --in-place", target.describe());
+            }
             Swapped result;
             if (target.inline()) {
                 result = rewriteInline(layout, target);
@@ -208,14 +293,14 @@ public final class SwapSst implements Callable<Integer> {
         /** The rewrite of {@code sst}'s last --last entries; when it holds fewer, of all of them, said on stderr. */
         private Plan plan(Path sst, String what) {
             Plan plan = SstRewriter.plan(sst, r.last(), r.value());
-            warnIfFewer(what, plan.changes().size(), "entries");
+            warnIfFewer(what, plan.changes().size());
             return plan;
         }
 
-        /** Says on stderr that {@code what} holds only {@code n} {@code unit}, fewer than --last, all of which change. */
-        private void warnIfFewer(String what, int n, String unit) {
+        /** Says on stderr that {@code what} holds only {@code n} values, fewer than --last, all of which change. */
+        private void warnIfFewer(String what, int n) {
             if (n < r.last()) {
-                output.warn("%s holds only %d %s: changing all %d of them, not %d", what, n, unit, n, r.last());
+                output.warn("%s holds only %d values: changing all %d of them, not %d", what, n, n, r.last());
             }
         }
 
@@ -224,23 +309,52 @@ public final class SwapSst implements Callable<Integer> {
          * names the SST in messages.
          */
         private Plan write(Path src, Path dst, String what) throws IOException {
-            if (r.mode() == Mode.full) {
-                Plan plan = plan(src, what);
-                SstRewriter.rewrite(src, dst, plan, n -> progress(n, plan));
-                return plan;
+            switch (r.mode()) {
+                case full -> {
+                    Plan plan = plan(src, what);
+                    SstRewriter.rewrite(src, dst, plan, n -> progress(n, plan));
+                    return plan;
+                }
+                case block -> {
+                    SstFile.Info info = SstFile.inspect(src);
+                    BlockRewriter.Result result = BlockRewriter.rewrite(src, dst, BlockRewriter.Options.of(values(info, what), r.value()));
+                    output.progress("%d data blocks copied raw, %d re-encoded", result.blocksCopiedRaw(), result.blocksReencoded());
+                    return plan(info, result.changes());
+                }
+                default -> {
+                    Patched patched = patch(src, what);
+                    BlockPatch.writeCopy(src, dst, patched.patch(), true);
+                    return patched.plan();
+                }
             }
+        }
+
+        /** A same-size change planned: the regions to write, and the changes as swap-sst reports them. */
+        private record Patched(BlockPatch.Plan patch, Plan plan) {}
+
+        private Patched patch(Path src, String what) throws IOException {
             SstFile.Info info = SstFile.inspect(src);
+            BlockPatch.Plan patch = BlockPatch.plan(src, BlockRewriter.Options.of(values(info, what), r.value()), r.mode() == Mode.corrupt);
+            output.progress("%d region(s) of %d bytes to patch, %d bytes differ", patch.regions().size(),
+                    patch.regions().stream().mapToLong(g -> g.after().length).sum(), patch.bytesChanged());
+            return new Patched(patch, plan(info, patch.changes()));
+        }
+
+        /** How many values the block engine changes: --last, or all there are when fewer (said on stderr). */
+        private int values(SstFile.Info info, String what) {
             long values = info.entries() - info.deletions() - info.mergeOperands();
             if (values < 1) {
                 throw Failure.of(ExitCode.BAD_STATE, "%s holds no values to change (%d deletions, %d merge operands)", what,
                         info.deletions(), info.mergeOperands());
             }
             int last = (int) Math.min(r.last(), values);
-            warnIfFewer(what, last, "values");
-            BlockRewriter.Result result = BlockRewriter.rewrite(src, dst, BlockRewriter.Options.of(last, r.value()));
-            output.progress("%d data blocks copied raw, %d re-encoded", result.blocksCopiedRaw(), result.blocksReencoded());
+            warnIfFewer(what, last);
+            return last;
+        }
+
+        private static Plan plan(SstFile.Info info, List<BlockRewriter.Change> changes) {
             HexFormat hex = HexFormat.of();
-            return new Plan(info, result.changes().stream()
+            return new Plan(info, changes.stream()
                     .map(c -> new Change(hex.parseHex(c.keyHex()), hex.parseHex(c.oldHex()), hex.parseHex(c.newHex()))).toList());
         }
 
@@ -248,6 +362,9 @@ public final class SwapSst implements Callable<Integer> {
         private Plan preview(Path src, String what) throws IOException {
             if (r.mode() == Mode.full) {
                 return plan(src, what);
+            }
+            if (r.mode().keepsSize()) {
+                return patch(src, what).plan();
             }
             Path work = Files.createTempDirectory("statelab-preview-");
             try {
@@ -264,7 +381,10 @@ public final class SwapSst implements Callable<Integer> {
             try {
                 if (r.dryRun()) {
                     Plan plan = preview(sst, what);
-                    return swapped(shown, sst, plan, codec(layout, target, plan), target, false, plan.info().size(), null);
+                    return swapped(shown, sst, plan, codec(layout, target, plan), target, false, plan.info().size(), null, 0);
+                }
+                if (r.inPlace()) {
+                    return patchInPlace(shown, sst, layout, target, what);
                 }
                 try (AtomicFile out = AtomicFile.beside(sst)) {
                     Files.delete(out.tmp()); // the writers create the file themselves
@@ -272,11 +392,28 @@ public final class SwapSst implements Callable<Integer> {
                     long bytesAfter = Files.size(out.tmp());
                     out.commit(r.backup());
                     return swapped(shown, sst, plan, codec(layout, target, plan), target, false, bytesAfter,
-                            r.backup() ? AtomicFile.backupOf(sst) : null);
+                            r.backup() ? AtomicFile.backupOf(sst) : null, bytesAfter);
                 }
             } catch (IOException e) {
                 throw Failure.of(ExitCode.CANNOT_WRITE, "cannot write beside %s: %s", sst, e.getMessage());
             }
+        }
+
+        /** Patches the changed bytes of {@code sst} where they are (--in-place); with --backup, a copy of the original first. */
+        private Swapped patchInPlace(Path shown, Path sst, SavepointLayout layout, StateFile target, String what) throws IOException {
+            Patched patched = patch(sst, what);
+            Path backupPath = null;
+            if (r.backup()) {
+                backupPath = AtomicFile.backupOf(sst);
+                if (Files.exists(backupPath)) {
+                    throw Failure.of(ExitCode.CONFLICT, "backup %s already exists; move it away first", backupPath);
+                }
+                Files.copy(sst, backupPath, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            }
+            InPlacePatch.Applied applied = InPlacePatch.apply(sst, patched.patch());
+            Plan plan = patched.plan();
+            return swapped(shown, sst, plan, codec(layout, target, plan), target, false, plan.info().size(), backupPath,
+                    applied.bytesWritten());
         }
 
         /** Rewrites an SST inlined in _metadata: via temporary files, then a new _metadata moved over the old one. */
@@ -288,7 +425,7 @@ public final class SwapSst implements Callable<Integer> {
                 Files.write(original, target.inlineBytes());
                 if (r.dryRun()) {
                     Plan plan = preview(original, target.describe());
-                    return swapped(layout.dir(), metadata, plan, codec(layout, target, plan), target, true, plan.info().size(), null);
+                    return swapped(layout.dir(), metadata, plan, codec(layout, target, plan), target, true, plan.info().size(), null, 0);
                 }
                 Path rewritten = work.resolve(target.rocksdbName() + ".new");
                 Plan plan = write(original, rewritten, target.describe());
@@ -302,7 +439,7 @@ public final class SwapSst implements Callable<Integer> {
                     out.commit(r.backup());
                 }
                 return swapped(layout.dir(), metadata, plan, codec, target, true, bytesAfter,
-                        r.backup() ? AtomicFile.backupOf(metadata) : null);
+                        r.backup() ? AtomicFile.backupOf(metadata) : null, Files.size(metadata));
             } finally {
                 try (var files = Files.list(work)) {
                     files.forEach(f -> f.toFile().delete());
@@ -316,12 +453,12 @@ public final class SwapSst implements Callable<Integer> {
         }
 
         private Swapped swapped(Path shown, Path sst, Plan plan, FlinkKeyCodec codec, StateFile target, boolean inline,
-                                long bytesAfter, Path backupPath) {
+                                long bytesAfter, Path backupPath, long bytesWritten) {
             List<Changed> changed = plan.changes().stream().map(c -> changed(c, codec)).toList();
             return new Swapped(shown.toString(), sst.toString(), target == null ? null : target.rocksdbName(),
                     target == null ? null : target.operatorLabel(), target == null ? null : target.subtask(), plan.info().columnFamily(),
                     inline, plan.info().entries(), changed, plan.info().size(), bytesAfter, backupPath == null ? null : backupPath.toString(),
-                    r.dryRun(), Duration.between(start, Instant.now()).toMillis());
+                    r.dryRun(), Duration.between(start, Instant.now()).toMillis(), r.mode(), r.inPlace(), bytesWritten);
         }
     }
 

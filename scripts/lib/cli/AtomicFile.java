@@ -39,7 +39,8 @@ public final class AtomicFile implements AutoCloseable {
         Path dir = target.toAbsolutePath().getParent();
         try {
             Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+            sweep(dir, target.getFileName().toString());
+            Path tmp = Files.createTempFile(dir, prefix(target.getFileName().toString()) + ProcessHandle.current().pid() + "-", ".tmp");
             PENDING.add(tmp);
             try {
                 Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
@@ -49,6 +50,39 @@ public final class AtomicFile implements AutoCloseable {
             return new AtomicFile(target.toAbsolutePath(), tmp);
         } catch (IOException e) {
             throw Failure.of(ExitCode.CANNOT_WRITE, "cannot write in %s: %s", dir, reason(e));
+        }
+    }
+
+    private static String prefix(String name) {
+        return "." + name + ".";
+    }
+
+    /**
+     * Deletes the temporary files of {@code name} that runs killed before their rename left behind
+     * ({@code .<name>.<pid>-<random>.tmp} whose process is gone): the next run on a file cleans up after the
+     * last. A temporary file of a live process (this one included) is left alone. Process ids are those of
+     * this machine's (or container's) process table: run two writers of one file from different containers
+     * at once and one may take the other's file for stale.
+     */
+    private static void sweep(Path dir, String name) throws IOException {
+        String prefix = prefix(name);
+        try (var files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                String n = p.getFileName().toString();
+                if (!n.startsWith(prefix) || !n.endsWith(".tmp")) {
+                    continue;
+                }
+                String rest = n.substring(prefix.length());
+                int dash = rest.indexOf('-');
+                if (dash < 1 || !rest.substring(0, dash).chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                long pid = Long.parseLong(rest.substring(0, dash));
+                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    continue;
+                }
+                Files.deleteIfExists(p);
+            }
         }
     }
 
@@ -68,6 +102,7 @@ public final class AtomicFile implements AutoCloseable {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ch.force(true);
             }
+            CrashPoint.reached("tmp-synced");
             if (backup && Files.exists(target)) {
                 try {
                     Files.createLink(backupOf(target), target);

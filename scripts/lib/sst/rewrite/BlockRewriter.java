@@ -104,7 +104,7 @@ public final class BlockRewriter {
                          long padding, long entriesSkipped, List<Change> changes, Map<String, Long> millis) {}
 
     /** A data block at the end of the file that had to be decoded to find the last N entries. */
-    private record TouchedBlock(int index, byte[] stored, StoredBlock.Decoded decoded, List<BlockEntries.Entry> entries,
+    record TouchedBlock(int index, byte[] stored, StoredBlock.Decoded decoded, List<BlockEntries.Entry> entries,
                                 boolean changed) {}
 
     /**
@@ -315,7 +315,7 @@ public final class BlockRewriter {
      * Walks data blocks from the last one back, decoding each, until N value entries are found; replaces their
      * values in the decoded entries. Every block from the first changed one to the end is returned.
      */
-    private static List<TouchedBlock> findLastEntries(FileChannel in, BlockBasedTable table, Options o, List<Change> changes,
+    static List<TouchedBlock> findLastEntries(FileChannel in, BlockBasedTable table, Options o, List<Change> changes,
                                                       long[] skipped, long[] rawValueDelta) throws IOException {
         List<TouchedBlock> touched = new ArrayList<>();
         java.util.HexFormat hex = java.util.HexFormat.of();
@@ -421,7 +421,7 @@ public final class BlockRewriter {
     }
 
     /** Kernel-side copy (sendfile/copy_file_range) of {@code length} bytes at {@code from} to {@code to}. */
-    private static void transfer(FileChannel in, FileChannel out, long from, long length, long to) throws IOException {
+    static void transfer(FileChannel in, FileChannel out, long from, long length, long to) throws IOException {
         out.position(to);
         long done = 0;
         while (done < length) {
@@ -437,7 +437,7 @@ public final class BlockRewriter {
         write(out, ByteBuffer.wrap(bytes), at);
     }
 
-    private static void write(FileChannel out, ByteBuffer bb, long at) throws IOException {
+    static void write(FileChannel out, ByteBuffer bb, long at) throws IOException {
         long p = at;
         while (bb.hasRemaining()) {
             p += out.write(bb, p);

@@ -91,11 +91,11 @@ class StateShapesIT {
 
     @Test
     void inFullModeAStateWhoseSstHoldsTombstonesIsRefusedAndLeftAsItWas() throws Exception {
-        // --mode full (the default for now) goes through SstFileReader, which would drop tombstones and merge operands
+        // --mode full goes through SstFileReader, which would drop tombstones and merge operands
         for (String state : new String[] {Carts.CART, Carts.RECENT}) {
             Path copy = copy(state + "-");
             Map<String, String> before = DirectoryFingerprint.of(copy);
-            InProcess.Result r = InProcess.run(new SwapSst(), copy.toString(), "--state", state);
+            InProcess.Result r = InProcess.run(new SwapSst(), copy.toString(), "--state", state, "--mode", "full");
             assertThat(r.exit()).as("%s", r).isEqualTo(ExitCode.BAD_STATE.code);
             assertThat(r.errLines()).singleElement().asString().contains("deletion tombstone(s)").contains("not rewritten");
             assertThat(DirectoryFingerprint.of(copy)).isEqualTo(before);

@@ -188,7 +188,7 @@ class SwapSstShapesIT {
         assertThat(result.get("changed")).hasSize(n);
         if (n < asked) {
             assertThat(r.errLines()).as("%s", r).anySatisfy(l -> assertThat(l).startsWith("warning: ")
-                    .contains("holds only " + n + " entries: changing all " + n + " of them, not " + asked));
+                    .contains("holds only " + n + " values: changing all " + n + " of them, not " + asked));
         }
         String rocksdbName = result.get("rocksdbName").asText();
         int subtask = result.get("subtask").asInt();
