@@ -24,6 +24,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import statelab.cli.CommandRunner;
 import statelab.cli.Durations;
+import statelab.cli.ExitCode;
+import statelab.cli.Failure;
 import statelab.cli.HexBytes;
 import statelab.cli.Output;
 import statelab.cli.PassThrough;
@@ -66,6 +68,15 @@ public final class Experiment implements Callable<Integer> {
     @Option(names = "--control", description = "Do not alter the savepoint: the untampered baseline.")
     boolean control;
 
+    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "block", converter = SwapSst.ModeConverter.class,
+            completionCandidates = SwapSst.ModeCandidates.class,
+            description = "How swap-sst alters the SST: full, block, same-size or corrupt (see swap-sst --help; default: ${DEFAULT-VALUE}).")
+    SwapSst.Mode mode;
+
+    @Option(names = "--matrix", description = "Run the experiment once untampered and once per --mode, each on a fresh job and "
+            + "savepoint, and print one table: mode, what changed, Flink's verdict and root cause (or the restored values).")
+    boolean matrix;
+
     @Option(names = {"-p", "--parallelism"}, paramLabel = "N", description = "Job parallelism (default: the cluster's).")
     Integer parallelism;
 
@@ -81,21 +92,81 @@ public final class Experiment implements Callable<Integer> {
      * control's swap-sst) is left out, not written as null.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Record(String job, Submit.Submitted submit, Savepoint.Taken savepoint, SwapSst.Swapped swapSst,
-                         Resume.Resumed resume, String verdict, long millis) {}
+    public record Record(String job, String mode, Submit.Submitted submit, Savepoint.Taken savepoint, SwapSst.Swapped swapSst,
+                         Resume.Resumed resume, String verdict, List<String> restoredOutput, long millis) {}
+
+    /** One row of {@code --matrix}: a mode (or {@code none}), what it changes, and the whole run. */
+    public record Row(String mode, String changes, Record run) {}
 
     @Override
     public Integer call() throws IOException {
         PassThrough split = PassThrough.split(spec, positional);
         byte[] newValue = control ? null : HexBytes.parse("--value", value);
         String job = split.single("job") == null ? JobCatalog.WORD_COUNT : split.single("job");
-        Record record = run(job, split.passed(), newValue);
+        if (matrix) {
+            if (control) {
+                throw Failure.of(ExitCode.USAGE, "--matrix runs the untampered baseline itself: drop --control");
+            }
+            List<Row> rows = matrix(job, split.passed(), newValue);
+            output.result(table(rows), rows);
+            return ExitCode.OK.code;
+        }
+        Record record = run(job, split.passed(), newValue, mode);
         output.result(record.resume().plain(), record);
         return record.resume().exitCode().code;
     }
 
+    /**
+     * The experiment once without a tamper and once per mode, each on its own job and savepoint, in the order of
+     * {@link SwapSst.Mode}. A row whose experiment stops (a refused tamper, a savepoint that fails) says why and
+     * the matrix goes on.
+     */
+    List<Row> matrix(String job, List<String> passed, byte[] newValue) throws IOException {
+        List<Row> rows = new ArrayList<>();
+        rows.add(new Row("none", "nothing (the control run)", run(job, passed, null, null)));
+        for (SwapSst.Mode m : SwapSst.Mode.values()) {
+            output.progress("matrix: --mode %s", m);
+            try {
+                rows.add(new Row(m.toString(), m.changes, run(job, passed, newValue, m)));
+            } catch (Failure f) {
+                output.warn("--mode %s: %s", m, f.getMessage());
+                rows.add(new Row(m.toString(), m.changes, new Record(job, m.toString(), null, null, null, null,
+                        "STOPPED: " + f.getMessage(), null, 0)));
+            }
+        }
+        return rows;
+    }
+
+    /** The matrix as a table, one row per mode: what changed, the SST's size before → after, verdict, why or what. */
+    static String table(List<Row> rows) {
+        StringBuilder sb = new StringBuilder("| mode | what changed | SST bytes | verdict | root cause, or the restored job's output |\n"
+                + "|---|---|---|---|---|\n");
+        for (Row row : rows) {
+            Record r = row.run();
+            SwapSst.Swapped s = r.swapSst();
+            String bytes = s == null ? "-" : s.bytesBefore() + (s.bytesAfter() == s.bytesBefore() ? " (same)" : " → " + s.bytesAfter());
+            String verdict = r.resume() == null ? r.verdict() : r.resume().verdict();
+            String why = r.resume() == null ? ""
+                    : r.resume().rootCause() != null ? shortPaths(r.resume().rootCause())
+                    : r.restoredOutput() != null && !r.restoredOutput().isEmpty()
+                            ? "runs on the altered values: " + String.join(" ", r.restoredOutput())
+                    : r.resume().reason() != null ? r.resume().reason() : "";
+            sb.append("| ").append(row.mode()).append(" | ").append(row.changes())
+                    .append(s == null ? "" : "; " + s.changed().size() + " value(s) → " + (s.changed().isEmpty() ? "" : s.changed().get(0).newValue()))
+                    .append(" | ").append(bytes).append(" | ").append(verdict).append(" | ")
+                    .append(why.replace("|", "\\|").replace('\n', ' ')).append(" |\n");
+        }
+        return sb.toString().stripTrailing();
+    }
+
+    /** A root cause for a table cell: every path cut to its file name, at most 200 characters. */
+    static String shortPaths(String cause) {
+        String s = cause.replaceAll("/(?:[^\\s/]+/)+([^\\s/]+)", "…/$1");
+        return s.length() <= 200 ? s : s.substring(0, 199) + "…";
+    }
+
     /** The experiment on {@code job}; {@code newValue} null is the control run (no rewrite). */
-    Record run(String job, List<String> passed, byte[] newValue) throws IOException {
+    Record run(String job, List<String> passed, byte[] newValue, SwapSst.Mode mode) throws IOException {
         Instant start = Instant.now();
         var resolved = JobLauncher.spec(job, null, null, List.of(), parallelism, Map.of(), output.progressLines());
         boolean wordCount = JobCatalog.WORD_COUNT.equals(resolved.job());
@@ -114,16 +185,19 @@ public final class Experiment implements Callable<Integer> {
             Savepoint.Taken taken = step("savepoint", () -> Savepoint.take(flink, Savepoint.Request.nativeOf(jobId, timeout), output));
             var dir = SavepointPath.directory(taken.savepoint());
             SwapSst.Swapped swapped = newValue == null ? null
-                    : step("swap-sst", () -> SwapSst.swap(SwapSst.Request.lastValues(dir, last, newValue, largest), output));
+                    : step("swap-sst", () -> SwapSst.swap(SwapSst.Request.lastValues(dir, last, newValue, mode, largest), output));
             // after the restore, word-count counts the same words again, so restored counts show in its output
             List<String> resumeArgs = wordCount ? List.of("--replay") : List.of();
+            int printedBefore = wordCount && swapped != null ? flink.taskManagerStdout().length() : -1;
             Resume.Resumed resumed = step("resume", () -> Resume.resume(flink, Resume.Request.recorded(dir, resumeArgs, timeout), output));
+            List<String> restoredOutput = printedBefore >= 0 && resumed.exitCode().code == 0
+                    ? RestoredOutput.of(flink, printedBefore, swapped.changed(), Duration.ofSeconds(20)) : null;
             if (!keepJob && resumed.exitCode().code == 0) {
                 new JobWatch(flink, FlinkRest.parseJobId(resumed.jobId()), output.progressLines()).cancelAndWait(Duration.ofSeconds(30));
             }
             output.progress("verdict after %s: %s", Durations.format(Duration.between(start, Instant.now())), resumed.verdict());
-            return new Record(jobSpec.job(), submitted, taken, swapped, resumed, resumed.verdict(),
-                    Duration.between(start, Instant.now()).toMillis());
+            return new Record(jobSpec.job(), mode == null || newValue == null ? null : mode.toString(), submitted, taken, swapped,
+                    resumed, resumed.verdict(), restoredOutput, Duration.between(start, Instant.now()).toMillis());
         }
     }
 
@@ -137,6 +211,35 @@ public final class Experiment implements Callable<Integer> {
 
     private interface Step<T> {
         T run() throws IOException;
+    }
+
+    /**
+     * The proof of what a restored job runs on: the lines its print sink wrote after the resume (TaskManager
+     * stdout, read over REST) about the keys swap-sst changed, e.g. word-count's {@code (zzzz,100)} after the
+     * count was set to 99. At most two lines per key, waited for until {@code within} passes.
+     */
+    static final class RestoredOutput {
+        private RestoredOutput() {}
+
+        static List<String> of(FlinkRest flink, int printedBefore, List<SwapSst.Changed> changed, Duration within) {
+            List<String> words = changed.stream().map(c -> c.key().replaceFirst(" \\(key group .*$", "")).distinct().toList();
+            Instant deadline = Instant.now().plus(within);
+            List<String> lines = new ArrayList<>();
+            while (true) {
+                // the whole .out file each time: a second between reads keeps that cheap
+                String printed = flink.taskManagerStdout();
+                String after = printed.length() >= printedBefore ? printed.substring(printedBefore) : printed;
+                lines.clear();
+                for (String word : words) {
+                    after.lines().filter(l -> l.contains("(" + word + ",")).limit(2).forEach(lines::add);
+                }
+                boolean all = words.stream().allMatch(w -> lines.stream().anyMatch(l -> l.contains("(" + w + ",")));
+                if (all || Instant.now().isAfter(deadline)) {
+                    return List.copyOf(lines);
+                }
+                Durations.sleep(Duration.ofSeconds(1));
+            }
+        }
     }
 
     public static void main(String[] args) {

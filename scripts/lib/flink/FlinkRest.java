@@ -43,6 +43,7 @@ import org.apache.flink.runtime.rest.messages.RequestBody;
 import org.apache.flink.runtime.rest.messages.ResponseBody;
 import org.apache.flink.runtime.rest.messages.TerminationModeQueryParameter.TerminationMode;
 import org.apache.flink.runtime.rest.messages.TriggerId;
+import org.apache.flink.runtime.rest.messages.taskmanager.TaskManagersHeaders;
 import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointingStatistics;
 import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointTriggerHeaders;
 import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointTriggerMessageParameters;
@@ -225,6 +226,32 @@ public final class FlinkRest implements AutoCloseable {
         AsynchronousOperationResult<SavepointInfo> result =
                 send(SavepointStatusHeaders.getInstance(), params, EmptyRequestBody.getInstance());
         return result.queueStatus().getId() == QueueStatus.Id.COMPLETED ? Optional.of(result.resource()) : Optional.empty();
+    }
+
+    /**
+     * What the TaskManagers printed to stdout so far (their {@code .out} files, as the web UI shows them), one
+     * after the other: where a job's print sink writes. Read with plain HTTP: the endpoint answers text, not JSON.
+     */
+    public String taskManagerStdout() {
+        StringBuilder all = new StringBuilder();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT).build();
+        for (var tm : send(TaskManagersHeaders.getInstance(), EmptyMessageParameters.getInstance(), EmptyRequestBody.getInstance())
+                .getTaskManagerInfos()) {
+            URI stdout = url.resolve("/taskmanagers/" + tm.getResourceId().getResourceIdString() + "/stdout");
+            try {
+                var response = http.send(java.net.http.HttpRequest.newBuilder(stdout).timeout(REQUEST_TIMEOUT).GET().build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    all.append(response.body());
+                }
+            } catch (IOException e) {
+                throw unreachable(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Failure(ExitCode.FAILURE, "interrupted while reading " + stdout, e);
+            }
+        }
+        return all.toString();
     }
 
     public void cancel(JobID jobId) {
