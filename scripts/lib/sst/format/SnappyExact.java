@@ -52,13 +52,14 @@ public final class SnappyExact {
     private static final int COPY_2 = 1;
     private static final int COPY_4 = 2;
     private static final int LITERAL_1 = 3;
+    private static final int LITERAL_5 = LITERAL_1 + MAX_LITERAL_HEADER - 1;
     private static final int FORM_BITS = 3;
     private static final int FORM_MASK = (1 << FORM_BITS) - 1;
 
     /**
      * {@code LAST_PIECE[offsetClass][j][cost]}: how to cover the first j bytes of a copy in exactly {@code cost}
      * bytes — the last piece's length shifted by {@link #FORM_BITS}, or'ed with its form — or -1 when no
-     * combination costs exactly that. Filled once, forwards from j = 0, the first way found kept.
+     * combination costs exactly that.
      */
     private static final int[][][] LAST_PIECE = new int[3][MAX_COPY + 1][MAX_COPY_COST + 1];
     /** {@code CHEAPEST[offsetClass][j]}: the least cost of the first j bytes of a copy. */
@@ -66,42 +67,78 @@ public final class SnappyExact {
 
     static {
         for (int offsetClass = NEAR; offsetClass <= FAR; offsetClass++) {
-            int[][] last = LAST_PIECE[offsetClass];
-            for (int[] row : last) {
-                Arrays.fill(row, -1);
-            }
-            last[0][0] = 0;
-            for (int j = 0; j < MAX_COPY; j++) {
-                for (int cost = 0; cost <= MAX_COPY_COST; cost++) {
-                    if (last[j][cost] < 0) {
-                        continue;
-                    }
-                    for (int piece = 1; j + piece <= MAX_COPY; piece++) {
-                        for (int form = COPY_1; form <= LITERAL_1 + MAX_LITERAL_HEADER - 1; form++) {
-                            int pieceCost = pieceCost(offsetClass, piece, form);
-                            int total = cost + pieceCost;
-                            if (pieceCost > 0 && total <= MAX_COPY_COST && last[j + piece][total] < 0) {
-                                last[j + piece][total] = piece << FORM_BITS | form;
-                            }
-                        }
+            fillCopyTables(offsetClass);
+        }
+    }
+
+    /**
+     * The costs each prefix of a copy can take, as bit sets built from shorter prefixes plus one piece (bit sets
+     * keep this class's initialisation to milliseconds even before the JIT starts), then a last piece for each.
+     */
+    private static void fillCopyTables(int offsetClass) {
+        int words = MAX_COPY_COST / Long.SIZE + 1;
+        long[][] reachable = new long[MAX_COPY + 1][words];
+        reachable[0][0] = 1;
+        for (int j = 1; j <= MAX_COPY; j++) {
+            for (int piece = 1; piece <= j; piece++) {
+                for (int form = COPY_1; form <= LITERAL_5; form++) {
+                    int pieceCost = pieceCost(offsetClass, piece, form);
+                    if (pieceCost > 0) {
+                        orShifted(reachable[j], reachable[j - piece], pieceCost);
                     }
                 }
-            }
-            for (int j = 0; j <= MAX_COPY; j++) {
-                int cost = 0;
-                while (last[j][cost] < 0) {
-                    cost++;
-                }
-                CHEAPEST[offsetClass][j] = cost;
             }
         }
+        int[][] last = LAST_PIECE[offsetClass];
+        for (int j = 0; j <= MAX_COPY; j++) {
+            Arrays.fill(last[j], -1);
+            CHEAPEST[offsetClass][j] = -1;
+            for (int cost = 0; cost <= MAX_COPY_COST; cost++) {
+                if (!has(reachable[j], cost)) {
+                    continue;
+                }
+                if (CHEAPEST[offsetClass][j] < 0) {
+                    CHEAPEST[offsetClass][j] = cost;
+                }
+                last[j][cost] = j == 0 ? 0 : lastPiece(offsetClass, reachable, j, cost);
+            }
+        }
+    }
+
+    private static int lastPiece(int offsetClass, long[][] reachable, int j, int cost) {
+        for (int piece = 1; piece <= j; piece++) {
+            for (int form = COPY_1; form <= LITERAL_5; form++) {
+                int pieceCost = pieceCost(offsetClass, piece, form);
+                if (pieceCost > 0 && pieceCost <= cost && has(reachable[j - piece], cost - pieceCost)) {
+                    return piece << FORM_BITS | form;
+                }
+            }
+        }
+        throw new IllegalStateException("cost " + cost + " marked reachable for " + j + " bytes without a last piece");
+    }
+
+    private static void orShifted(long[] into, long[] from, int shift) {
+        int wordShift = shift / Long.SIZE;
+        int bitShift = shift % Long.SIZE;
+        for (int w = into.length - 1; w >= wordShift; w--) {
+            long v = from[w - wordShift] << bitShift;
+            if (bitShift != 0 && w - wordShift - 1 >= 0) {
+                v |= from[w - wordShift - 1] >>> (Long.SIZE - bitShift);
+            }
+            into[w] |= v;
+        }
+    }
+
+    private static boolean has(long[] bits, int i) {
+        return (bits[i / Long.SIZE] >>> (i % Long.SIZE) & 1) != 0;
     }
 
     private SnappyExact() {}
 
     /**
      * A valid raw Snappy stream of {@code contents[offset, offset + length)} that is exactly {@code target} bytes
-     * long. Each call parses the input afresh: about a millisecond for a 4 KiB block.
+     * long. Each call parses the input afresh: a few milliseconds for a 4 KiB block once the JIT has compiled
+     * this class, a few tens on the first call.
      *
      * @throws BadTable when {@code target} is below {@link #shortest} or above {@link #longest}, saying which and
      *     by how many bytes

@@ -7,9 +7,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -24,7 +27,7 @@ import org.xerial.snappy.Snappy;
 import statelab.bench.FlinkLikeSst;
 import statelab.sst.format.BadTable;
 import statelab.sst.format.BlockBasedTable;
-import statelab.sst.format.BlockEntries;
+import statelab.sst.format.BlockHandle;
 import statelab.sst.format.SnappyExact;
 import statelab.sst.format.StoredBlock;
 
@@ -88,19 +91,89 @@ class SnappyExactTest {
     void everyDataBlockOfARocksDbTableFitsItsStoredLength(int valueBytes) throws Exception {
         Path sst = dir.resolve("flink-like-" + valueBytes + ".sst");
         FlinkLikeSst.write(sst, 5000, 3, valueBytes, CompressionType.SNAPPY_COMPRESSION, 5);
-        int blocks = 0;
+        List<byte[]> blocks = storedDataBlocks(sst);
+        assertThat(blocks).as("data blocks").hasSizeGreaterThan(10);
+        for (byte[] stored : blocks) {
+            byte[] contents = Snappy.uncompress(stored);
+            assertExact(contents, 0, contents.length, stored.length);
+            assertExact(contents, 0, contents.length, stored.length + 1);
+        }
+    }
+
+    /**
+     * The compressed contents of a table's data blocks, walked from offset 0 to the data region's end: each
+     * block's length is where its Snappy stream has produced its uncompressed length, then the trailer follows.
+     */
+    static List<byte[]> storedDataBlocks(Path sst) throws IOException {
+        long dataEnd;
         try (FileChannel ch = FileChannel.open(sst)) {
-            BlockBasedTable table = BlockBasedTable.read(ch);
-            for (BlockEntries.IndexEntry entry : table.index) {
-                StoredBlock.Decoded block = StoredBlock.read(ch, entry.handle(), table.footer.checksumType(), "data block");
-                assertThat(block.compression()).isEqualTo(StoredBlock.SNAPPY);
-                int stored = (int) entry.handle().size();
-                assertExact(block.contents(), 0, block.contents().length, stored);
-                assertExact(block.contents(), 0, block.contents().length, stored + 1);
-                blocks++;
+            dataEnd = BlockBasedTable.read(ch).dataEnd();
+        }
+        byte[] file = Files.readAllBytes(sst);
+        List<byte[]> blocks = new ArrayList<>();
+        for (int at = 0; at < dataEnd; ) {
+            int size = snappyStreamLength(file, at);
+            assertThat(file[at + size]).as("compression type of the block at %d", at).isEqualTo((byte) StoredBlock.SNAPPY);
+            blocks.add(Arrays.copyOfRange(file, at, at + size));
+            at += size + BlockHandle.TRAILER;
+        }
+        return blocks;
+    }
+
+    static int snappyStreamLength(byte[] b, int start) {
+        int at = start;
+        long length = 0;
+        for (int shift = 0; ; shift += 7) {
+            int v = b[at++] & 0xff;
+            length |= (long) (v & 0x7f) << shift;
+            if (v < 0x80) {
+                break;
             }
         }
-        assertThat(blocks).as("data blocks").isGreaterThan(10);
+        for (long produced = 0; produced < length; ) {
+            int tag = b[at++] & 0xff;
+            int n;
+            switch (tag & 3) {
+                case 0 -> {
+                    n = (tag >>> 2) + 1;
+                    if (n > 60) {
+                        int lengthBytes = n - 60;
+                        n = 0;
+                        for (int k = lengthBytes - 1; k >= 0; k--) {
+                            n = n << 8 | (b[at + k] & 0xff);
+                        }
+                        n++;
+                        at += lengthBytes;
+                    }
+                    at += n;
+                }
+                case 1 -> {
+                    n = 4 + ((tag >>> 2) & 7);
+                    at += 1;
+                }
+                default -> {
+                    n = (tag >>> 2) + 1;
+                    at += (tag & 3) == 2 ? 2 : 4;
+                }
+            }
+            produced += n;
+        }
+        return at - start;
+    }
+
+    /** Short inputs of repeats at every distance, every length from the shortest to the longest. */
+    @Test
+    void shortInputsReachEveryLength() throws IOException {
+        Random random = new Random(SEED);
+        for (int i = 0; i < 40; i++) {
+            byte[] input = new byte[1 + random.nextInt(60)];
+            for (int at = 0; at < input.length; at++) {
+                input[at] = at > 4 && random.nextBoolean() ? input[at - 1 - random.nextInt(at)] : (byte) random.nextInt(3);
+            }
+            for (int target = SnappyExact.shortest(input, 0, input.length); target <= SnappyExact.longest(input.length); target++) {
+                assertExact(input, 0, input.length, target);
+            }
+        }
     }
 
     @Test
