@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
-# Where swap-sst --mode block spends its time and memory (README.md beside this file, "Where it goes").
+# Where swap-sst spends its time and memory (README.md beside this file, "Where it goes").
 #
 #   bench/sst-engine/diagnose.sh [--rev REV | --worktree] [--sizes "100MiB 1GiB 4GiB"] [--repeat 3]
 #
 # Runs the JVM exactly as ./jbang starts swap-sst (the options and CDS archive of `./jbang info tools`, the
-# classpath of `./jbang info classpath`), plus diagnostics: -Xlog:class+load and -Xlog:gc with JVM uptime, and
-# Native Memory Tracking (summary at exit); under GNU time for wall, CPU and peak RSS. The phases come from the
-# moment the class each phase needs first is loaded:
-#   JVM start ........... until statelab.SwapSst
-#   CLI set-up .......... until statelab.savepoint.SstFile (picocli, Jackson, Flink's key codec, the savepoint path)
-#   RocksDB inspect ..... until statelab.sst.rewrite.BlockRewriter (SstFile.inspect: librocksdbjni extracted and
-#                         loaded, SstFileReader reads the table properties)
-#   read index .......... until BlockRewriter$TouchedBlock (BlockBasedTable.read: the index block decoded into
-#                         one Java object per data block)
-#   copy raw ............ until statelab.sst.format.ByteSink (last block decoded, then the sendfile of the prefix)
-#   re-encode+fsync ..... until BlockRewriter$Result (changed block, index, properties, metaindex, footer; fsync)
-#   commit+exit ......... until the process ended (rename over the original, directory fsync, JSON, JVM exit)
-# The first two also happen for `./jbang swap-sst --version`... except the CLI set-up, which --version skips.
-# Then strace -T of one 1 GiB run (sendfile, fsync, rename) and the engine's own phase millis through
-# bench/blockcopy/BlockCopy.java (same engine, no RocksDB inspect). Inputs: bench/work/sst-engine/sw-SIZE.sst
-# (run.sh makes them). Prints Markdown; run.sh does not call it.
+# classpath of `./jbang info classpath`) on bench/work/sst-engine/sw-SIZE.sst and ip-SIZE.sst (copies of the
+# inputs run.sh generates), for `--mode block` and for `--in-place --mode same-size` (when swap-sst has it; its
+# runs alternate --value 00.. and 01.. so that each one really patches). Each repetition runs twice:
+#  1. under strace -f -ttt -T, tracing only execve, openat, unlink, sendfile, fsync, rename, pwrite64 (through
+#     seccomp, so the rest runs at full speed); the phases are cut at the command's own system calls:
+#       JVM + CLI set-up . exec until the first thing done to the SST: a temporary file beside it (block) or
+#                          rocksdbjni's musl check (`sh -c "ldd /usr/bin/env | grep -q musl"`), whichever is first
+#       RocksDB inspect .. until the engine opens the SST itself (SstFile.inspect: the musl check, librocksdbjni
+#                          extracted to /tmp and loaded, SstFileReader opens the table and reads its properties)
+#       read index ....... until the output is opened: block: its new file created; in-place: the SST opened
+#                          read-write (BlockBasedTable.read decodes the whole index block, one Java object per
+#                          data block; the last block is decoded and re-encoded)
+#       block:    copy raw (the sendfile of the untouched blocks), re-encode (until the fsync), fsync, rename
+#                 (over the original, which frees the old file's pages and blocks)
+#       in-place: patch (undo record written and synced, the changed block written and synced, undo removed)
+#       JSON + exit ...... until the process has exited
+#  2. with -Xlog:class+load (to time the JVM's start until swap-sst's main class), -Xlog:gc and Native Memory
+#     Tracking (summary at exit), under GNU time for the peak RSS.
+# Then the block engine's own phase millis through bench/blockcopy/BlockCopy.java (the same BlockRewriter, no
+# RocksDB inspect, no rename). Prints Markdown; run.sh does not call it.
 set -euo pipefail
 here=$(cd -P "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -33,10 +37,11 @@ while [ $# -gt 0 ]; do
     --worktree) rev=""; shift ;;
     --sizes) sizes=$2; shift 2 ;;
     --repeat) repeat=$2; shift 2 ;;
-    -h|--help) sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "diagnose.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
+command -v strace >/dev/null || { echo "diagnose.sh: needs strace (apt-get install -y strace)" >&2; exit 1; }
 if [ -n "$rev" ]; then
   sha=$(git -C "$root" rev-parse --short=12 "$rev^{commit}")
   co="$work/checkout-$sha"
@@ -56,80 +61,177 @@ import json, sys
 d = json.load(sys.stdin)
 print("\n".join(d.get("runtimeOptions", [])))
 if d.get("applicationJsa"): print("-XX:SharedArchiveFile=" + d["applicationJsa"])')
+in_place=no
+./jbang swap-sst --help 2>/dev/null | grep -q -- '--in-place' && in_place=yes
 d="$work/diag"
-mkdir -p "$d"
+rm -rf "$d" && mkdir -p "$d"
+
+# case KIND SIZE: KIND block or inplace; writes $d/KIND-SIZE-I.{strace,time,gc,classes,out}
+run_case() {
+  local kind=$1 size=$2 f args
+  case "$kind" in
+    block) f="$work/sw-$size.sst" ;;
+    inplace) f="$work/ip-$size.sst" ;;
+  esac
+  [ -f "$f" ] || cp "$work/flink-$size.sst" "$f"
+  if [ "$kind" = inplace ]; then cp "$work/flink-$size.sst" "$f"; rm -f "$d/inplace-$size.flip"; fi # known values
+  cat "$f" > /dev/null
+  for i in $(seq 1 "$repeat"); do
+    for pass in strace memory; do
+      case "$kind" in
+        block) args=(--mode block --json "$f") ;;
+        inplace) # alternate the value so that every run patches the file
+          if [ -f "$d/inplace-$size.flip" ]; then rm "$d/inplace-$size.flip"; args=(--value 0000000000000000);
+          else touch "$d/inplace-$size.flip"; args=(--value 0101010101010101); fi
+          args+=(--in-place --mode same-size --json "$f") ;;
+      esac
+      if [ "$pass" = strace ]; then
+        strace -f --seccomp-bpf -ttt -T -e trace=execve,openat,unlink,sendfile,fsync,rename,pwrite64 \
+          -o "$d/$kind-$size-$i.strace" java "${opts[@]}" -cp "$cp_swap" statelab.SwapSst "${args[@]}" \
+          > "$d/$kind-$size-$i.json" 2>&1
+      else
+        /usr/bin/time -f '%e %U %S %M' -o "$d/$kind-$size-$i.time" java "${opts[@]}" \
+          "-Xlog:class+load:file=$d/$kind-$size-$i.classes:uptime" "-Xlog:gc:file=$d/$kind-$size-$i.gc:uptime" \
+          -XX:NativeMemoryTracking=summary -XX:+UnlockDiagnosticVMOptions -XX:+PrintNMTStatistics \
+          -cp "$cp_swap" statelab.SwapSst "${args[@]}" > "$d/$kind-$size-$i.out" 2>&1
+      fi
+    done
+  done
+}
+
+summarize() { # KIND SIZE FILE: one table row
+  python3 - "$d" "$1" "$2" "$repeat" "$3" <<'PY'
+import os, re, statistics, sys
+d, kind, size, repeat, sst = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+base = os.path.basename(sst)
+line_re = re.compile(r"^(\d+) +([\d.]+) (?:<\.\.\. (\w+) resumed>|(\w+)\()(.*?)(?: <([\d.]+)>)?$")
+cols = {}
+def add(k, v):
+    cols.setdefault(k, []).append(v)
+for i in range(1, repeat + 1):
+    p = "%s/%s-%s-%d" % (d, kind, size, i)
+    calls, pending, first, exited = [], {}, None, None
+    for line in open(p + ".strace"):
+        parts = line.split()
+        if first is None:
+            first = float(parts[1])
+        if "+++ exited" in line:
+            exited = float(parts[1])
+            continue
+        m = line_re.match(line.rstrip("\n"))
+        if not m:
+            continue
+        pid, t, resumed, name, rest, dur = m.groups()
+        if resumed:
+            start = pending.pop((pid, resumed), None)
+            if start is not None:
+                calls.append((start[0], resumed, start[1], float(dur or 0)))
+        elif "<unfinished ...>" in rest:
+            pending[(pid, name)] = (float(t), rest)
+        else:
+            calls.append((float(t), name, rest, float(dur or 0)))
+    calls.sort()
+    touches = [c for c in calls if (c[1] == "openat" and base in c[2]) or (c[1] == "execve" and '"sh"' in c[2] and "musl" in c[2])]
+    setup_end = touches[0][0]
+    if kind == "block":
+        out = next(c for c in calls if c[1] == "openat" and ".tmp" in c[2] and "O_EXCL, 0666" in c[2])
+    else:
+        out = next(c for c in calls if c[1] == "openat" and '/%s"' % base in c[2] and "O_RDWR" in c[2])
+    engine = [c for c in calls if c[1] == "openat" and '/%s"' % base in c[2] and "O_CLOEXEC" not in c[2]
+              and "O_RDWR" not in c[2] and c[0] < out[0]][-1]
+    add("setup", setup_end - first)
+    add("inspect", engine[0] - setup_end)
+    add("index", out[0] - engine[0])
+    if kind == "block":
+        send = next(c for c in calls if c[1] == "sendfile")
+        fs = max((c for c in calls if c[1] == "fsync"), key=lambda c: c[3])
+        ren = next(c for c in calls if c[1] == "rename")
+        add("copy", send[0] + send[3] - out[0])
+        add("reencode", fs[0] - (send[0] + send[3]))
+        add("fsync", fs[3])
+        add("rename", ren[0] + ren[3] - (fs[0] + fs[3]))
+        done = ren[0] + ren[3]
+    else:
+        undo_gone = [c for c in calls if c[1] == "unlink" and "statelab-undo" in c[2]]
+        later = [c for c in calls if c[1] == "fsync" and undo_gone and c[0] >= undo_gone[-1][0]]
+        done = (later[0][0] + later[0][3]) if later else (undo_gone[-1][0] + undo_gone[-1][3])
+        add("patch", done - out[0])
+    if '"bytesWritten":0,' in open(p + ".json").read() or '"bytesWritten":0}' in open(p + ".json").read():
+        add("nowrite", 1)
+    add("exit", exited - done)
+    add("swall", exited - first)
+    wall, user, sys_, rss = open(p + ".time").read().split()[-4:]
+    add("wall", float(wall)); add("cpu", float(user) + float(sys_)); add("rss", int(rss) / 1024)
+    main = next((float(m.group(1)) for m in (re.match(r"\[([\d.]+)s\] statelab\.SwapSst ", l) for l in open(p + ".classes")) if m), 0)
+    add("jvm", main)
+    gc = open(p + ".gc").read()
+    add("gc", sum(float(x) for x in re.findall(r"([\d.]+)ms$", gc, re.M)) / 1000)
+    after = [int(x) for x in re.findall(r"->(\d+)M\(", gc)]
+    add("after", after[-1] if after else 0)
+    out_txt = open(p + ".out").read()
+    heap = re.search(r"Java Heap \(reserved=\d+, committed=(\d+)\)", out_txt)
+    total = re.search(r"Total: reserved=\d+, committed=(\d+)", out_txt)
+    add("heap", int(heap.group(1)) / 1e6 if heap else 0)
+    add("nmt", int(total.group(1)) / 1e6 if total else 0)
+m = {k: statistics.median(v) for k, v in cols.items()}
+write = ["copy", "reencode", "fsync", "rename"] if kind == "block" else ["patch"]
+cells = ["%.2f" % m["swall"], "%.2f" % m["setup"], "%.2f" % m["jvm"], "%.2f" % m["inspect"], "%.2f" % m["index"]]
+cells += ["%.2f" % m[k] for k in write] + ["%.2f" % m["exit"], "%.2f" % m["wall"], "%.2f" % m["cpu"], "%.2f" % m["gc"],
+          "%.0f" % m["after"], "%.0f" % m["heap"], "%.0f" % m["nmt"], "%.0f" % m["rss"]]
+print("| %s | %s |" % (size, " | ".join(cells)) + (" (%d runs patched nothing!)" % len(cols["nowrite"]) if "nowrite" in cols else ""))
+PY
+}
 
 echo "## Where the time and memory go: $what, $(date -u +%Y-%m-%dT%H:%M:%SZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "JVM: java ${opts[*]} -cp <swap-sst's classpath> statelab.SwapSst --mode block --json FILE, plus the diagnostics."
-echo "Seconds, medians of $repeat runs (each phase ends when the class it needs first is loaded; see diagnose.sh)."
+echo "JVM: java ${opts[*]} -cp <swap-sst's classpath> statelab.SwapSst ARGS (+ diagnostics)."
+echo "Seconds, medians of $repeat runs; phases cut at the command's own system calls (diagnose.sh says which);"
+echo "'of which JVM start' is JVM uptime when swap-sst's main class loaded; memory from the runs without strace."
 echo
-echo "| size | wall | CPU | JVM start | CLI set-up | RocksDB inspect | read index | copy raw | re-encode+fsync | commit+exit | GC pauses | heap after GC MB | heap committed MB | NMT total committed MB | peak RSS MiB |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+mem_head="JSON + exit | wall (no strace) | CPU s | GC pauses s | heap after last GC MB | heap committed MB | NMT committed MB | peak RSS MiB |"
+echo "**--mode block** (temporary file + rename):"
+echo
+echo "| size | wall (strace) | JVM + CLI set-up | of which JVM start | RocksDB inspect | read index | copy raw | re-encode | fsync | rename | $mem_head"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for size in $sizes; do
-  f="$work/sw-$size.sst"
-  [ -f "$f" ] || { echo "diagnose.sh: $f missing (run run.sh first)" >&2; exit 1; }
-  cat "$f" > /dev/null
-  for i in $(seq 1 "$repeat"); do
-    /usr/bin/time -f '%e %U %S %M' -o "$d/time-$size-$i" java "${opts[@]}" \
-      "-Xlog:class+load:file=$d/classes-$size-$i.txt:uptime" "-Xlog:gc:file=$d/gc-$size-$i.txt:uptime" \
-      -XX:NativeMemoryTracking=summary -XX:+UnlockDiagnosticVMOptions -XX:+PrintNMTStatistics \
-      -cp "$cp_swap" statelab.SwapSst --mode block --json "$f" > "$d/out-$size-$i.txt" 2>&1
-  done
-  python3 - "$d" "$size" "$repeat" <<'PY'
-import re, statistics, sys
-d, size, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
-marks = ["statelab.SwapSst", "statelab.savepoint.SstFile", "statelab.sst.rewrite.BlockRewriter",
-         "statelab.sst.rewrite.BlockRewriter$TouchedBlock", "statelab.sst.format.ByteSink",
-         "statelab.sst.rewrite.BlockRewriter$Result"]
-cols = {k: [] for k in ["wall", "cpu", "p0", "p1", "p2", "p3", "p4", "p5", "p6", "gc", "after", "heap", "nmt", "rss"]}
-for i in range(1, repeat + 1):
-    wall, user, sys_, rss = open("%s/time-%s-%d" % (d, size, i)).read().split()[-4:]
-    seen = {}
-    for line in open("%s/classes-%s-%d.txt" % (d, size, i)):
-        m = re.match(r"\[([\d.]+)s\] (\S+) ", line)
-        if m and m.group(2) in marks and m.group(2) not in seen:
-            seen[m.group(2)] = float(m.group(1))
-    t = [0.0] + [seen[k] for k in marks] + [float(wall)]
-    for j in range(7):
-        cols["p%d" % j].append(t[j + 1] - t[j])
-    gc = open("%s/gc-%s-%d.txt" % (d, size, i)).read()
-    cols["gc"].append(sum(float(x) for x in re.findall(r"([\d.]+)ms$", gc, re.M)) / 1000)
-    after = [int(x) for x in re.findall(r"->(\d+)M\(", gc)]
-    cols["after"].append(max(after) if after else 0)
-    out = open("%s/out-%s-%d.txt" % (d, size, i)).read()
-    heap = re.search(r"Java Heap \(reserved=\d+, committed=(\d+)\)", out)
-    total = re.search(r"Total: reserved=\d+, committed=(\d+)", out)
-    cols["heap"].append(int(heap.group(1)) / 1e6 if heap else 0)
-    cols["nmt"].append(int(total.group(1)) / 1e6 if total else 0)
-    cols["wall"].append(float(wall))
-    cols["cpu"].append(float(user) + float(sys_))
-    cols["rss"].append(int(rss) / 1024)
-m = {k: statistics.median(v) for k, v in cols.items()}
-print("| %s | %.2f | %.2f | %s | %.2f | %.0f | %.0f | %.0f | %.0f |" % (
-    size, m["wall"], m["cpu"], " | ".join("%.2f" % m["p%d" % j] for j in range(7)), m["gc"], m["after"], m["heap"],
-    m["nmt"], m["rss"]))
-PY
+  run_case block "$size"
+  summarize block "$size" "$work/sw-$size.sst"
 done
 echo
-echo "GC log of the last run of each size:"
+if [ "$in_place" = yes ]; then
+  echo "**--in-place --mode same-size** (undo record, then the changed block written into the SST):"
+  echo
+  echo "| size | wall (strace) | JVM + CLI set-up | of which JVM start | RocksDB inspect | read index | patch | $mem_head"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for size in $sizes; do
+    [ "$size" = 100MiB ] && continue
+    run_case inplace "$size"
+    summarize inplace "$size" "$work/ip-$size.sst"
+  done
+else
+  echo "(--in-place: this swap-sst has none.)"
+fi
+echo
+echo "GC log of the last run of each:"
 echo
 echo '```'
-for size in $sizes; do echo "$size:"; sed 's/^/  /' "$d/gc-$size-$repeat.txt"; done
+for f in "$d"/*-"$repeat".gc; do echo "$(basename "$f" "-$repeat.gc"):"; sed 's/^/  /' "$f"; done
 echo '```'
-
+for kind in block inplace; do
+  s="$d/$kind-1GiB-$repeat.strace"
+  [ -f "$s" ] || continue
+  echo
+  echo "System calls of the last 1 GiB $kind run (the command's main events; seconds since exec; paths shortened):"
+  echo
+  echo '```'
+  awk 'NR == 1 { t0 = $2 } { printf "+%.3f %s\n", $2 - t0, $0 }' "$s" \
+    | grep -E 'execve\("/usr/bin/java|librocksdbjni[0-9]*\.so", O_WRONLY|execve\("/usr/bin/sh|[si][wp]-1GiB\.sst|sendfile|fsync|rename|pwrite64' \
+    | grep -v ENOENT | sed -E 's/^(\+[0-9.]+) [0-9]+ +[0-9.]+ /\1 /; s#/[^" ]*/##g' | cut -c1-150
+  awk 'NR == 1 { t0 = $2 } /exited with/ { last = $2 } END { printf "+%.3f exited\n", last - t0 }' "$s"
+  echo '```'
+done
 echo
-echo "System calls of one 1 GiB run (strace -f -T; the copy, the fsyncs, the rename over the original):"
-echo
-echo '```'
-cat "$work/sw-1GiB.sst" > /dev/null
-strace -f -T -e trace=sendfile,copy_file_range,fsync,fdatasync,rename,renameat,renameat2 -o "$d/strace-1GiB.txt" \
-  java "${opts[@]}" -cp "$cp_swap" statelab.SwapSst --mode block --json "$work/sw-1GiB.sst" > /dev/null 2>&1
-sed -E 's/^[0-9]+ +//; s#/[^"]*/##g' "$d/strace-1GiB.txt" | grep -v -E '^\+\+\+|^---'
-echo '```'
-
-echo
-echo "The engine's own phases (bench/blockcopy/BlockCopy.java --json IN OUT: the same BlockRewriter, no RocksDB inspect, no rename), ms:"
+echo "The block engine's own phases (bench/blockcopy/BlockCopy.java --json IN OUT: the same BlockRewriter, no RocksDB inspect, no rename), ms:"
 echo
 echo '```'
 for size in $sizes; do
