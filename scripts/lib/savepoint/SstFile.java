@@ -15,6 +15,8 @@ import org.rocksdb.SstFileReader;
 import org.rocksdb.TableProperties;
 import statelab.cli.ExitCode;
 import statelab.cli.Failure;
+import statelab.sst.format.BadTable;
+import statelab.sst.format.BlockBasedTable;
 
 /**
  * What a RocksDB block-based table (SST) file says about itself: its footer (magic number and
@@ -28,10 +30,6 @@ public final class SstFile {
     static final long LEGACY_MAGIC = 0xdb4775248b80fb57L;
     /** format_version + magic number at the end of a version ≥ 1 footer. */
     private static final int FOOTER_TAIL = 12;
-
-    static {
-        RocksDB.loadLibrary();
-    }
 
     private SstFile() {}
 
@@ -89,6 +87,18 @@ public final class SstFile {
         } catch (IOException e) {
             throw Failure.of(ExitCode.NOT_FOUND, "cannot read %s: %s", file, e.getMessage());
         }
+        try (FileChannel ch = FileChannel.open(file)) {
+            // the tables Flink writes are read without RocksDB: no native library to load (a few hundred ms a run)
+            BlockBasedTable t = BlockBasedTable.read(ch);
+            return new Info(size, t.number("rocksdb.num.entries", 0), t.number("rocksdb.deleted.keys", 0),
+                    t.number("rocksdb.merge.operands", 0), t.number("rocksdb.num.range-deletions", 0), formatVersion,
+                    text(t, "rocksdb.compression"), text(t, "rocksdb.column.family.name"),
+                    t.number(BlockBasedTable.PROP_NUM_DATA_BLOCKS, 0), t.number("rocksdb.raw.key.size", 0),
+                    t.number(BlockBasedTable.PROP_RAW_VALUE_SIZE, 0));
+        } catch (BadTable | IOException e) {
+            // outside what the block engine reads (format_version 6, a partitioned index, ...): ask RocksDB
+        }
+        RocksDB.loadLibrary();
         try (Options options = new Options(); SstFileReader reader = new SstFileReader(options)) {
             reader.open(file.toString());
             TableProperties p = reader.getTableProperties();
@@ -98,6 +108,11 @@ public final class SstFile {
         } catch (RocksDBException e) {
             throw Failure.of(ExitCode.BAD_STATE, "RocksDB cannot open %s as an SST file: %s", file, e.getMessage());
         }
+    }
+
+    private static String text(BlockBasedTable t, String property) {
+        byte[] v = t.value(property);
+        return v == null ? "" : new String(v, StandardCharsets.UTF_8);
     }
 
     /** ", it looks like text: '...'" when the file starts with printable text (an OPTIONS or CURRENT file). */

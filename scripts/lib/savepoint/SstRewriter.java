@@ -34,6 +34,10 @@ import statelab.cli.Failure;
  * lose them in the copy, so such files are refused, naming what would be lost.
  */
 public final class SstRewriter {
+    static {
+        org.rocksdb.RocksDB.loadLibrary(); // SstFile reads properties without it; the entry-by-entry rewrite needs it
+    }
+
     static final int BLOCK_SIZE = 4096;
     private static final int PROGRESS_EVERY = 1 << 16;
 

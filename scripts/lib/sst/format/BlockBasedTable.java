@@ -42,7 +42,7 @@ public final class BlockBasedTable {
     public final List<BlockEntries.Entry> properties;
     public final StoredBlock.Decoded indexBlock;
     public final boolean indexValueDeltaEncoded;
-    public final List<BlockEntries.IndexEntry> index;
+    public final IndexBlock index;
 
     private BlockBasedTable(FileChannel ch, long fileSize) throws IOException {
         this.fileSize = fileSize;
@@ -61,8 +61,8 @@ public final class BlockBasedTable {
         checkIndexType();
         indexValueDeltaEncoded = number(PROP_INDEX_DELTA, 0) != 0;
         indexBlock = StoredBlock.read(ch, footer.index(), footer.checksumType(), "index block");
-        index = BlockEntries.parseIndex(indexBlock.contents(), indexValueDeltaEncoded, "index block");
-        checkDataLayout();
+        index = IndexBlock.parse(indexBlock.contents(), indexValueDeltaEncoded, "index block");
+        checkDataBlockCount();
     }
 
     public static BlockBasedTable read(FileChannel ch) throws IOException {
@@ -100,16 +100,7 @@ public final class BlockBasedTable {
         }
     }
 
-    private void checkDataLayout() {
-        long expected = 0;
-        for (int i = 0; i < index.size(); i++) {
-            BlockHandle h = index.get(i).handle();
-            if (h.offset() != expected) {
-                throw new BadTable("data block " + i + " starts at " + h.offset() + ", expected " + expected
-                        + " (padding between blocks, block_align?), not supported");
-            }
-            expected = h.end();
-        }
+    private void checkDataBlockCount() {
         long blocks = number(PROP_NUM_DATA_BLOCKS, index.size());
         if (blocks != index.size()) {
             throw new BadTable("properties say " + blocks + " data blocks, the index lists " + index.size());
@@ -118,7 +109,7 @@ public final class BlockBasedTable {
 
     /** End of the data region: the offset of the first meta block. */
     public long dataEnd() {
-        return index.isEmpty() ? 0 : index.get(index.size() - 1).handle().end();
+        return index.dataEnd();
     }
 
     public record TailBlock(String name, BlockHandle handle) {}

@@ -22,12 +22,10 @@ public final class BlockEntries {
         }
     }
 
-    /** An index entry: the block handle is decoded, from a full encoding or a size delta (format_version 4+). */
-    public record IndexEntry(int shared, byte[] keyDelta, byte[] key, BlockHandle handle, boolean restart) {}
+    /** Where a block's entries end and its restart points (offsets of entries). */
+    record Layout(int[] restarts, int entriesEnd) {}
 
-    private record Layout(int[] restarts, int entriesEnd) {}
-
-    private static Layout layout(byte[] b, int len, String what) {
+    static Layout layout(byte[] b, int len, String what) {
         if (len < 4) {
             throw new BadTable(what + " is " + len + " bytes, too short for a block");
         }
@@ -69,45 +67,6 @@ public final class BlockEntries {
         return out;
     }
 
-    public static List<IndexEntry> parseIndex(byte[] b, boolean valueDeltaEncoded, String what) {
-        Layout l = layout(b, b.length, what);
-        List<IndexEntry> out = new ArrayList<>();
-        ByteCursor in = new ByteCursor(b, 0, l.entriesEnd());
-        byte[] prevKey = new byte[0];
-        BlockHandle prev = null;
-        int ri = 0;
-        while (in.hasMore()) {
-            boolean restart = ri < l.restarts().length && l.restarts()[ri] == in.pos;
-            if (restart) {
-                ri++;
-            }
-            int shared = in.varint32();
-            int nonShared = in.varint32();
-            int valueLength = valueDeltaEncoded ? -1 : in.varint32();
-            byte[] delta = in.bytes(nonShared);
-            byte[] key = join(prevKey, shared, delta, what);
-            int valueStart = in.pos;
-            BlockHandle h;
-            if (valueDeltaEncoded && shared != 0) {
-                if (prev == null) {
-                    throw new BadTable(what + ": delta-encoded handle without a previous one");
-                }
-                h = new BlockHandle(prev.end(), prev.size() + in.varsigned64());
-            } else {
-                h = BlockHandle.decode(in);
-            }
-            if (valueLength >= 0 && in.pos - valueStart != valueLength) {
-                throw new BadTable(what + ": index value of " + valueLength + " bytes is more than a block handle "
-                        + "(index with first keys, kBinarySearchWithFirstKey?), not supported");
-            }
-            out.add(new IndexEntry(shared, delta, key, h, restart));
-            prevKey = key;
-            prev = h;
-        }
-        checkRestarts(ri, l, out.isEmpty(), what);
-        return out;
-    }
-
     private static void checkRestarts(int matched, Layout l, boolean empty, String what) {
         if (matched != l.restarts().length && !(empty && l.restarts().length == 1)) {
             throw new BadTable(what + ": " + l.restarts().length + " restart offsets, " + matched + " at entry starts");
@@ -136,39 +95,6 @@ public final class BlockEntries {
             out.varint64(e.value().length);
             out.put(e.keyDelta());
             out.put(e.value());
-        }
-        return finish(out, restarts);
-    }
-
-    /** Encodes index entries with new handles; {@code handles.get(i)} replaces entry i's. */
-    public static ByteSink encodeIndex(List<IndexEntry> entries, List<BlockHandle> handles, boolean valueDeltaEncoded, ByteSink out) {
-        out.clear();
-        List<Integer> restarts = new ArrayList<>();
-        BlockHandle prev = null;
-        ByteSink value = new ByteSink(24);
-        for (int i = 0; i < entries.size(); i++) {
-            IndexEntry e = entries.get(i);
-            BlockHandle h = handles.get(i);
-            if (e.restart()) {
-                restarts.add(out.size());
-            }
-            value.clear();
-            if (valueDeltaEncoded && e.shared() != 0) {
-                if (prev == null || h.offset() != prev.end()) {
-                    throw new BadTable("index entry " + i + ": blocks are not contiguous, a size delta cannot encode them");
-                }
-                value.varsigned64(h.size() - prev.size());
-            } else {
-                h.encodeTo(value);
-            }
-            out.varint64(e.shared());
-            out.varint64(e.keyDelta().length);
-            if (!valueDeltaEncoded) {
-                out.varint64(value.size());
-            }
-            out.put(e.keyDelta());
-            out.put(value.array(), 0, value.size());
-            prev = h;
         }
         return finish(out, restarts);
     }

@@ -48,6 +48,14 @@ public final class ByteCursor {
         return (u >>> 1) ^ -(u & 1);
     }
 
+    /** Moves past {@code n} bytes, checked like {@link #bytes}. */
+    public void skip(int n) {
+        if (n < 0 || pos + n > limit) {
+            throw new BadTable("entry of " + n + " bytes runs past the end of its block at byte " + pos);
+        }
+        pos += n;
+    }
+
     public byte[] bytes(int n) {
         if (n < 0 || pos + n > limit) {
             throw new BadTable("entry of " + n + " bytes runs past the end of its block at byte " + pos);

@@ -49,7 +49,7 @@ public final class TableDump {
         Map<String, Long> types = new TreeMap<>();
         HexFormat hex = HexFormat.of();
         for (int i = 0; i < t.index.size(); i++) {
-            StoredBlock.Decoded b = StoredBlock.read(ch, t.index.get(i).handle(), t.footer.checksumType(), "data block " + i);
+            StoredBlock.Decoded b = StoredBlock.read(ch, t.index.handle(i), t.footer.checksumType(), "data block " + i);
             List<BlockEntries.Entry> es = BlockEntries.parse(b.contents(), "data block " + i);
             for (BlockEntries.Entry e : es) {
                 int type = InternalKey.type(e.key());

@@ -108,7 +108,7 @@ public final class BlockPatch {
                 System.arraycopy(b.stored(), n - 4, after, n - 4, 4);
             }
             if (!Arrays.equals(after, b.stored())) {
-                regions.add(new Region(table.index.get(b.index()).handle().offset(), b.stored(), after, what));
+                regions.add(new Region(table.index.handle(b.index()).offset(), b.stored(), after, what));
             }
         }
         if (rawValueDelta[0] != 0) {

@@ -168,7 +168,7 @@ public final class BlockRewriter {
 
             try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 created[0] = true;
-                long prefix = table.index.get(first).handle().offset();
+                long prefix = table.index.handle(first).offset();
                 if (o.verifyCopied()) {
                     copyVerified(in, out, table, first);
                 } else {
@@ -177,10 +177,7 @@ public final class BlockRewriter {
                 long t2 = System.nanoTime();
                 millis.put("copyRaw", (t2 - t1) / 1_000_000);
 
-                List<BlockHandle> handles = new ArrayList<>(table.index.size());
-                for (int i = 0; i < first; i++) {
-                    handles.add(table.index.get(i).handle());
-                }
+                List<BlockHandle> handles = new ArrayList<>(touched.size()); // of blocks first..last
                 long pos = prefix;
                 long written = 0;
                 long copiedRaw = prefix + rawTailBytes(tail);
@@ -201,8 +198,7 @@ public final class BlockRewriter {
                     written += b.changed() ? stored.length : 0;
                 }
                 long dataEnd = pos;
-                ByteSink indexContents = BlockEntries.encodeIndex(table.index, handles, table.indexValueDeltaEncoded,
-                        new ByteSink(table.indexBlock.contents().length + 64));
+                ByteSink indexContents = table.index.encodeWith(first, handles, new ByteSink(table.indexBlock.contents().length + 64));
                 byte[] indexStored = StoredBlock.encode(indexContents.array(), indexContents.size(),
                         table.indexBlock.compression(), checksum);
                 long indexSize = newIndexSize(table, indexContents.size(), indexStored.length);
@@ -322,7 +318,7 @@ public final class BlockRewriter {
         int found = 0;
         int checksum = table.footer.checksumType();
         for (int i = table.index.size() - 1; i >= 0 && found < o.lastN(); i--) {
-            BlockHandle h = table.index.get(i).handle();
+            BlockHandle h = table.index.handle(i);
             byte[] stored = StoredBlock.readStored(in, h);
             String what = "data block " + i;
             StoredBlock.Decoded d = StoredBlock.decode(stored, h, checksum, what);
@@ -392,22 +388,22 @@ public final class BlockRewriter {
         byte[] buf = new byte[(int) VERIFY_CHUNK + (1 << 20)];
         int i = 0;
         while (i < first) {
-            long start = t.index.get(i).handle().offset();
+            long start = t.index.handle(i).offset();
             int j = i;
-            while (j < first && t.index.get(j).handle().end() - start <= buf.length) {
+            while (j < first && t.index.handle(j).end() - start <= buf.length) {
                 j++;
-                if (t.index.get(j - 1).handle().end() - start >= VERIFY_CHUNK) {
+                if (t.index.handle(j - 1).end() - start >= VERIFY_CHUNK) {
                     break;
                 }
             }
             if (j == i) {
                 throw new BadTable("data block " + i + " is larger than " + buf.length + " bytes");
             }
-            int len = (int) (t.index.get(j - 1).handle().end() - start);
+            int len = (int) (t.index.handle(j - 1).end() - start);
             ByteBuffer bb = ByteBuffer.wrap(buf, 0, len);
             TableFooter.readFully(in, bb, start);
             for (int k = i; k < j; k++) {
-                BlockHandle h = t.index.get(k).handle();
+                BlockHandle h = t.index.handle(k);
                 int at = (int) (h.offset() - start);
                 StoredBlock.verify(buf, at, (int) h.size(), checksum, h.offset(), "data block " + k);
             }
