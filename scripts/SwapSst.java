@@ -242,6 +242,10 @@ public final class SwapSst implements Callable<Integer> {
             for (Path sst : InPlacePatch.recover(dir)) {
                 output.warn("%s: an earlier --in-place patch was interrupted; rolled back to the file as it was", sst);
             }
+            int stale = AtomicFile.sweep(dir);
+            if (stale > 0) {
+                output.progress("removed %d temporary file(s) of killed runs from %s", stale, dir);
+            }
         }
 
         private Swapped swapInSavepoint(Path dir) throws IOException {
@@ -366,13 +370,8 @@ public final class SwapSst implements Callable<Integer> {
             if (r.mode().keepsSize()) {
                 return patch(src, what).plan();
             }
-            Path work = Files.createTempDirectory("statelab-preview-");
-            try {
-                return write(src, work.resolve("preview.sst"), what);
-            } finally {
-                Files.deleteIfExists(work.resolve("preview.sst"));
-                Files.deleteIfExists(work);
-            }
+            SstFile.Info info = SstFile.inspect(src);
+            return plan(info, BlockRewriter.preview(src, BlockRewriter.Options.of(values(info, what), r.value())));
         }
 
         /** Rewrites an SST that is a file: a new file beside it, then an atomic rename over it. */
@@ -408,7 +407,12 @@ public final class SwapSst implements Callable<Integer> {
                 if (Files.exists(backupPath)) {
                     throw Failure.of(ExitCode.CONFLICT, "backup %s already exists; move it away first", backupPath);
                 }
-                Files.copy(sst, backupPath, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                // a copy (a hard link would be patched too), complete and synced before the original changes
+                try (AtomicFile copy = AtomicFile.beside(backupPath)) {
+                    Files.copy(sst, copy.tmp(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                            java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                    copy.commit(false);
+                }
             }
             InPlacePatch.Applied applied = InPlacePatch.apply(sst, patched.patch());
             Plan plan = patched.plan();

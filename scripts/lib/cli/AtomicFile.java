@@ -65,14 +65,28 @@ public final class AtomicFile implements AutoCloseable {
      * at once and one may take the other's file for stale.
      */
     private static void sweep(Path dir, String name) throws IOException {
-        String prefix = prefix(name);
+        sweep(dir, prefix(name), false);
+    }
+
+    /**
+     * Deletes every temporary file in {@code dir} that a run killed before its rename left behind, whatever
+     * file it was for ({@code .<name>.<pid>-<random>.tmp} whose process is gone); returns how many. A run that
+     * only reads a directory (a dry run) cleans up this way too.
+     */
+    public static int sweep(Path dir) throws IOException {
+        return sweep(dir, ".", true);
+    }
+
+    private static int sweep(Path dir, String prefix, boolean anyName) throws IOException {
+        int deleted = 0;
         try (var files = Files.list(dir)) {
             for (Path p : (Iterable<Path>) files::iterator) {
                 String n = p.getFileName().toString();
                 if (!n.startsWith(prefix) || !n.endsWith(".tmp")) {
                     continue;
                 }
-                String rest = n.substring(prefix.length());
+                // .<name>.<pid>-<random>.tmp: the pid is the last dot-separated part before the dash
+                String rest = anyName ? n.substring(n.lastIndexOf('.', n.length() - 5) + 1) : n.substring(prefix.length());
                 int dash = rest.indexOf('-');
                 if (dash < 1 || !rest.substring(0, dash).chars().allMatch(Character::isDigit)) {
                     continue;
@@ -81,9 +95,12 @@ public final class AtomicFile implements AutoCloseable {
                 if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
                     continue;
                 }
-                Files.deleteIfExists(p);
+                if (Files.deleteIfExists(p)) {
+                    deleted++;
+                }
             }
         }
+        return deleted;
     }
 
     /** Where to write the new version. */

@@ -141,6 +141,26 @@ public final class BlockRewriter {
         }
     }
 
+    /**
+     * The changes {@link #rewrite} would make, in key order, found without writing anything (a dry run): the
+     * same refusals for options and tables, {@link ExitCode#BAD_STATE} with "nothing written".
+     */
+    public static List<Change> preview(Path source, Options o) throws IOException {
+        if (o.lastN() < 1) {
+            throw Failure.of(ExitCode.USAGE, "the number of entries to change must be at least 1, got %d", o.lastN());
+        }
+        if (!Files.isRegularFile(source)) {
+            throw Failure.of(ExitCode.NOT_FOUND, "no such file: %s", source);
+        }
+        try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
+            List<Change> changes = new ArrayList<>();
+            findLastEntries(in, BlockBasedTable.read(in), o, changes, new long[1], new long[1]);
+            return changes;
+        } catch (BadTable e) {
+            throw new Failure(ExitCode.BAD_STATE, source + ": " + e.getMessage() + "; nothing written", e);
+        }
+    }
+
     private static void removePartial(Path target, boolean[] created) {
         if (created[0]) {
             try {

@@ -134,6 +134,21 @@ public final class InPlacePatch {
         }
         List<BlockPatch.Region> regions = readRecord(sst, record, ch.size());
         for (BlockPatch.Region r : regions) {
+            // only a file this record was made for is written: each region holds its old bytes, its new ones, or
+            // (the one being written when the run stopped) a mix of the two
+            ByteBuffer now = ByteBuffer.allocate(r.before().length);
+            while (now.hasRemaining() && ch.read(now, r.offset() + now.position()) > 0) {
+                // read on
+            }
+            for (int i = 0; i < now.capacity(); i++) {
+                byte b = now.get(i);
+                if (b != r.before()[i] && b != r.after()[i]) {
+                    throw Failure.of(ExitCode.BAD_STATE, "%s: %s does not hold what the record says was patched (byte %d); "
+                            + "both left as they are", record, sst.getFileName(), r.offset() + i);
+                }
+            }
+        }
+        for (BlockPatch.Region r : regions) {
             BlockRewriter.write(ch, ByteBuffer.wrap(r.before()), r.offset());
         }
         ch.force(true);
