@@ -76,6 +76,9 @@ public final class WordCount {
               --keep-running            stay RUNNING after the last word, for a savepoint
               --replay                  after a restore, draw the same words again
               --checkpoint-interval MS  AT_LEAST_ONCE checkpoints (default 1000; 0: none enabled by the job)
+              --max-parallelism N       key groups (default Flink's: 128; above 128 keys carry a 2-byte key group)
+              --sst-format-version V    RocksDB's block-based table format_version for new SSTs, 2..5 (default RocksDB's)
+              --sst-compression C       snappy or none for new SSTs (default RocksDB's: snappy)
             """;
 
     public static void main(String[] args) throws Exception {
@@ -92,6 +95,8 @@ public final class WordCount {
         boolean keepRunning = params.has("keep-running");
         boolean replay = params.has("replay");
         long checkpointInterval = params.getLong("checkpoint-interval", 1000);
+        int maxParallelism = params.getInt("max-parallelism", -1);
+        Configuration tables = SstTables.configuration(params.getInt("sst-format-version", 0), params.get("sst-compression"));
         rejectUnknown(params);
         if (letters < 1 || letters > 6) {
             throw new IllegalArgumentException("--letters must be 1..6, got " + letters);
@@ -104,6 +109,10 @@ public final class WordCount {
         }
 
         StreamExecutionEnvironment env = environment(checkpointInterval, CheckpointingMode.AT_LEAST_ONCE);
+        env.configure(tables);
+        if (maxParallelism > 0) {
+            env.setMaxParallelism(maxParallelism);
+        }
         env.getConfig().setGlobalJobParameters(params);
 
         DataGeneratorSource<String> drawn = new DataGeneratorSource<>(
@@ -160,6 +169,71 @@ public final class WordCount {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
+    }
+
+    /**
+     * The shape of the SSTs the job's RocksDB writes, for tests of savepoints Flink's defaults do not produce: a
+     * {@link org.apache.flink.state.rocksdb.RocksDBOptionsFactory} named in the job's configuration
+     * ({@code state.backend.rocksdb.options-factory}), instantiated by the TaskManager from the job's jar, that sets
+     * the table's format_version and the compression of every level.
+     */
+    public static final class SstTables implements org.apache.flink.state.rocksdb.ConfigurableRocksDBOptionsFactory {
+        static final org.apache.flink.configuration.ConfigOption<Integer> FORMAT_VERSION =
+                org.apache.flink.configuration.ConfigOptions.key("statelab.sst.format-version").intType().defaultValue(0);
+        static final org.apache.flink.configuration.ConfigOption<String> COMPRESSION =
+                org.apache.flink.configuration.ConfigOptions.key("statelab.sst.compression").stringType().noDefaultValue();
+
+        private int formatVersion;
+        private String compression;
+
+        /** The job configuration that makes the TaskManagers use this factory; empty when both are defaults. */
+        static Configuration configuration(int formatVersion, String compression) {
+            Configuration c = new Configuration();
+            if (formatVersion == 0 && compression == null) {
+                return c;
+            }
+            if (formatVersion != 0 && (formatVersion < 2 || formatVersion > 5)) {
+                throw new IllegalArgumentException("--sst-format-version must be 2..5, got " + formatVersion);
+            }
+            if (compression != null && !compression.equals("snappy") && !compression.equals("none")) {
+                throw new IllegalArgumentException("--sst-compression must be snappy or none, got " + compression);
+            }
+            c.setString("state.backend.rocksdb.options-factory", SstTables.class.getName());
+            c.set(FORMAT_VERSION, formatVersion);
+            if (compression != null) {
+                c.set(COMPRESSION, compression);
+            }
+            return c;
+        }
+
+        @Override
+        public SstTables configure(org.apache.flink.configuration.ReadableConfig config) {
+            formatVersion = config.get(FORMAT_VERSION);
+            compression = config.getOptional(COMPRESSION).orElse(null);
+            return this;
+        }
+
+        @Override
+        public org.rocksdb.DBOptions createDBOptions(org.rocksdb.DBOptions current, java.util.Collection<AutoCloseable> handlesToClose) {
+            return current;
+        }
+
+        @Override
+        public org.rocksdb.ColumnFamilyOptions createColumnOptions(org.rocksdb.ColumnFamilyOptions current,
+                                                                  java.util.Collection<AutoCloseable> handlesToClose) {
+            if (formatVersion != 0) {
+                org.rocksdb.BlockBasedTableConfig table = current.tableFormatConfig() instanceof org.rocksdb.BlockBasedTableConfig b
+                        ? b : new org.rocksdb.BlockBasedTableConfig();
+                current.setTableFormatConfig(table.setFormatVersion(formatVersion));
+            }
+            if (compression != null) {
+                org.rocksdb.CompressionType type = compression.equals("none")
+                        ? org.rocksdb.CompressionType.NO_COMPRESSION : org.rocksdb.CompressionType.SNAPPY_COMPRESSION;
+                current.setCompressionPerLevel(java.util.Collections.nCopies(current.numLevels(), type));
+                current.setCompressionType(type);
+            }
+            return current;
+        }
     }
 
     static void rejectUnknown(ParameterTool params) {

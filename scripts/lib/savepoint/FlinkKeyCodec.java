@@ -3,6 +3,8 @@ package statelab.savepoint;
 import java.io.IOException;
 import java.util.HexFormat;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.base.ListSerializer;
+import org.apache.flink.api.common.typeutils.base.MapSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.runtime.state.CompositeKeySerializationUtils;
 import org.apache.flink.runtime.state.KeyedBackendSerializationProxy;
@@ -17,6 +19,8 @@ import org.apache.flink.runtime.state.metainfo.StateMetaInfoSnapshot.CommonSeria
  */
 public final class FlinkKeyCodec {
     private static final HexFormat HEX = HexFormat.of();
+    /** What RocksDBListState writes between two elements of one value. */
+    private static final byte LIST_DELIMITER = ',';
 
     private final TypeSerializer<?> keySerializer;
     private final TypeSerializer<?> namespaceSerializer;
@@ -68,8 +72,13 @@ public final class FlinkKeyCodec {
                 String s = String.valueOf(ns);
                 namespace = s.startsWith("VoidNamespace") ? "" : ", namespace " + s;
             }
+            String mapKey = "";
+            if (valueSerializer instanceof MapSerializer<?, ?> map && in.available() > 0) {
+                // MapState: one RocksDB entry per map entry, the user key after the namespace
+                mapKey = ", map key " + map.getKeySerializer().deserialize(in);
+            }
             String rest = in.available() > 0 ? ", +" + in.available() + " more bytes" : "";
-            return key + " (key group " + keyGroup + namespace + rest + ")";
+            return key + " (key group " + keyGroup + namespace + mapKey + rest + ")";
         } catch (IOException | RuntimeException e) {
             return hex(bytes);
         }
@@ -82,11 +91,31 @@ public final class FlinkKeyCodec {
         }
         try {
             DataInputDeserializer in = new DataInputDeserializer(bytes);
-            Object value = valueSerializer.deserialize(in);
+            Object value;
+            if (valueSerializer instanceof MapSerializer<?, ?> map) {
+                // MapState: a null flag, then the map entry's value (RocksDBMapState)
+                value = in.readBoolean() ? null : map.getValueSerializer().deserialize(in);
+            } else if (valueSerializer instanceof ListSerializer<?> list) {
+                // ListState: the elements one after the other, a ',' byte between two (RocksDBListState)
+                value = elements(list.getElementSerializer(), in);
+            } else {
+                value = valueSerializer.deserialize(in);
+            }
             return in.available() > 0 ? value + " (+" + in.available() + " bytes the serializer does not read)" : String.valueOf(value);
         } catch (IOException | RuntimeException e) {
             return hex(bytes) + " (not a valid " + valueSerializer.getClass().getSimpleName() + " value)";
         }
+    }
+
+    private static java.util.List<Object> elements(TypeSerializer<?> element, DataInputDeserializer in) throws IOException {
+        java.util.List<Object> out = new java.util.ArrayList<>();
+        while (in.available() > 0) {
+            out.add(element.deserialize(in));
+            if (in.available() > 0 && in.readByte() != LIST_DELIMITER) {
+                throw new IOException("no delimiter after a list element");
+            }
+        }
+        return out;
     }
 
     public static String hex(byte[] bytes) {
