@@ -14,6 +14,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.SstFileReader;
@@ -21,6 +23,7 @@ import org.rocksdb.SstFileReaderIterator;
 import statelab.cli.ExitCode;
 import statelab.savepoint.SavepointLayout;
 import statelab.savepoint.SavepointLayout.StateFile;
+import statelab.savepoint.SstFile;
 import statelab.testing.Checkout;
 import statelab.testing.DirectoryFingerprint;
 import statelab.testing.InProcess;
@@ -118,6 +121,48 @@ class SwapSstShapesIT {
             int most = entries.stream().max(Integer::compare).orElseThrow();
             JsonNode o = assertSwapChangesOnlyTheLastEntries(copy, more, most, List.of());
             assertThat(o.get("rocksdbName").asText()).isEqualTo(newestFirst.get(entries.indexOf(most)).rocksdbName());
+        }
+    }
+
+    /**
+     * Savepoints of tables Flink's defaults do not write (the job's RocksDB told another format_version and
+     * compression, and more key groups than 128: a 2-byte key-group prefix), rewritten by the block engine in
+     * both its modes and read back by Flink's RocksDB. An uncompressed block cannot hold a longer value at its old
+     * length: same-size refuses it and leaves the savepoint as it was.
+     */
+    @ParameterizedTest(name = "format_version {0}, {1}, max parallelism {2}")
+    @CsvSource({"2, snappy, 128", "3, none, 256", "4, snappy, 4096"})
+    void tablesOfOtherShapesAreRewrittenByTheBlockEngine(int formatVersion, String compression, int maxParallelism) throws Exception {
+        Path savepoint = savepointOf(1, Duration.ZERO, "--sst-format-version", Integer.toString(formatVersion),
+                "--sst-compression", compression, "--max-parallelism", Integer.toString(maxParallelism));
+        StateFile newest = SavepointLayout.load(savepoint).files().stream().filter(f -> f.kind() == SavepointLayout.Kind.SST)
+                .max(java.util.Comparator.comparingLong(StateFile::fileNumber)).orElseThrow();
+        SstFile.Info info = SstFile.inspect(newest);
+        assertThat(info.formatVersion()).as("the job's RocksDB wrote what it was told").isEqualTo(formatVersion);
+        assertThat(info.compression()).isEqualTo(compression.equals("none") ? "NoCompression" : "Snappy");
+
+        Path block = Files.createTempDirectory(Checkout.TARGET, "shape-block-");
+        copyTree(savepoint, block);
+        JsonNode r = assertSwapChangesOnlyTheLastEntries(block, 5, List.of("--mode", "block"));
+        int prefixBytes = maxParallelism > 128 ? 2 : 1;
+        for (JsonNode c : r.get("changed")) {
+            int keyGroup = Integer.parseInt(c.get("key").asText().replaceAll("^.* \\(key group (\\d+)\\)$", "$1"));
+            assertThat(keyGroup).isLessThan(maxParallelism);
+            assertThat(Integer.parseInt(c.get("keyHex").asText().substring(0, 2 * prefixBytes), 16)).as("key-group prefix")
+                    .isEqualTo(keyGroup);
+        }
+
+        Path same = Files.createTempDirectory(Checkout.TARGET, "shape-same-");
+        copyTree(savepoint, same);
+        if (compression.equals("none")) {
+            Map<String, String> before = DirectoryFingerprint.of(same);
+            InProcess.Result refused = InProcess.run(new SwapSst(), same.toString(), "--mode", "same-size");
+            assertThat(refused.exit()).as("%s", refused).isEqualTo(ExitCode.BAD_STATE.code);
+            assertThat(refused.errLines()).singleElement().asString().contains("stored uncompressed").contains("nothing written");
+            assertThat(DirectoryFingerprint.of(same)).isEqualTo(before);
+        } else {
+            JsonNode s = assertSwapChangesOnlyTheLastEntries(same, 5, List.of("--mode", "same-size"));
+            assertThat(s.get("bytesAfter").asLong()).isEqualTo(s.get("bytesBefore").asLong());
         }
     }
 
