@@ -89,7 +89,7 @@ public final class SstFile {
         }
         try (FileChannel ch = FileChannel.open(file)) {
             // the tables Flink writes are read without RocksDB: no native library to load (a few hundred ms a run)
-            BlockBasedTable t = BlockBasedTable.read(ch);
+            BlockBasedTable t = BlockBasedTable.readProperties(ch);
             return new Info(size, t.number("rocksdb.num.entries", 0), t.number("rocksdb.deleted.keys", 0),
                     t.number("rocksdb.merge.operands", 0), t.number("rocksdb.num.range-deletions", 0), formatVersion,
                     text(t, "rocksdb.compression"), text(t, "rocksdb.column.family.name"),

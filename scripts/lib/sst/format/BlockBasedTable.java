@@ -40,11 +40,12 @@ public final class BlockBasedTable {
     public final Map<String, BlockHandle> metaBlocks = new LinkedHashMap<>();
     public final StoredBlock.Decoded propertiesBlock;
     public final List<BlockEntries.Entry> properties;
+    /** The index block decoded in memory; null when the index is {@link StreamedIndex streamed}. */
     public final StoredBlock.Decoded indexBlock;
     public final boolean indexValueDeltaEncoded;
-    public final IndexBlock index;
+    public final TableIndex index;
 
-    private BlockBasedTable(FileChannel ch, long fileSize) throws IOException {
+    private BlockBasedTable(FileChannel ch, long fileSize, int keep) throws IOException {
         this.fileSize = fileSize;
         footer = TableFooter.read(ch, fileSize);
         StoredBlock.requireSupportedChecksum(footer.checksumType());
@@ -60,13 +61,39 @@ public final class BlockBasedTable {
         properties = BlockEntries.parse(propertiesBlock.contents(), "properties block");
         checkIndexType();
         indexValueDeltaEncoded = number(PROP_INDEX_DELTA, 0) != 0;
-        indexBlock = StoredBlock.read(ch, footer.index(), footer.checksumType(), "index block");
-        index = IndexBlock.parse(indexBlock.contents(), indexValueDeltaEncoded, "index block");
+        if (keep < 0) {
+            indexBlock = null;
+            index = null;
+            return;
+        } else if (keep > 0) {
+            indexBlock = null;
+            index = StreamedIndex.read(ch, footer.index(), footer.checksumType(), indexValueDeltaEncoded, keep);
+        } else {
+            indexBlock = StoredBlock.read(ch, footer.index(), footer.checksumType(), "index block");
+            index = IndexBlock.parse(indexBlock.contents(), indexValueDeltaEncoded, "index block");
+        }
         checkDataBlockCount();
     }
 
+    /** The table with its whole index in memory ({@link IndexBlock}): every handle at hand. */
     public static BlockBasedTable read(FileChannel ch) throws IOException {
-        return new BlockBasedTable(ch, ch.size());
+        return new BlockBasedTable(ch, ch.size(), 0);
+    }
+
+    /** Footer, metaindex and properties only ({@link #index} and {@link #indexBlock} are null): what a table says about itself. */
+    public static BlockBasedTable readProperties(FileChannel ch) throws IOException {
+        return new BlockBasedTable(ch, ch.size(), -1);
+    }
+
+    /**
+     * The table with its index read as a stream ({@link StreamedIndex}), keeping the handles of the last
+     * {@code keep} data blocks only: memory independent of the table's size.
+     */
+    public static BlockBasedTable readTail(FileChannel ch, int keep) throws IOException {
+        if (keep < 1) {
+            throw new IllegalArgumentException("keep at least one entry, got " + keep);
+        }
+        return new BlockBasedTable(ch, ch.size(), keep);
     }
 
     private void checkMetaBlocks() {

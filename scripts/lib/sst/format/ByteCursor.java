@@ -70,6 +70,14 @@ public final class ByteCursor {
         return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 24;
     }
 
+    /** Writes {@code v} little-endian at {@code b[at]}. */
+    public static void putFixed32(byte[] b, int at, int v) {
+        b[at] = (byte) v;
+        b[at + 1] = (byte) (v >>> 8);
+        b[at + 2] = (byte) (v >>> 16);
+        b[at + 3] = (byte) (v >>> 24);
+    }
+
     public static long fixed64(byte[] b, int at) {
         return (fixed32(b, at) & 0xffff_ffffL) | (long) fixed32(b, at + 4) << 32;
     }

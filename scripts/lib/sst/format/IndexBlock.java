@@ -13,7 +13,7 @@ import java.util.List;
  * <p>{@link #encodeWith} writes the block anew with new handles from one entry on: the entries before it are the
  * same bytes (a memory copy), the ones after keep their keys, shared prefixes and restart points.
  */
-public final class IndexBlock {
+public final class IndexBlock implements TableIndex {
     private final byte[] b;
     private final boolean valueDeltaEncoded;
     private final int[] restarts;
@@ -94,11 +94,13 @@ public final class IndexBlock {
     }
 
     /** How many entries, i.e. data blocks. */
+    @Override
     public int size() {
         return size;
     }
 
     /** The end of the last data block (0 for none): where the meta blocks begin. */
+    @Override
     public long dataEnd() {
         return dataEnd;
     }
@@ -109,6 +111,7 @@ public final class IndexBlock {
     }
 
     /** The handle of data block {@code i}, decoded from the last full handle at or before it. */
+    @Override
     public BlockHandle handle(int i) {
         if (i < 0 || i >= size) {
             throw new IndexOutOfBoundsException("data block " + i + " of " + size);

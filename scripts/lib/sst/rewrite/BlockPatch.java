@@ -87,12 +87,14 @@ public final class BlockPatch {
     }
 
     private static Plan plan(FileChannel in, BlockRewriter.Options o, boolean keepChecksums) throws IOException {
-        BlockBasedTable table = BlockBasedTable.read(in);
+        // nothing moves: the index is only read, as a stream, for the handles of the last blocks
+        BlockRewriter.Located at = BlockRewriter.locate(in, o, false);
+        BlockBasedTable table = at.table();
         int checksum = table.footer.checksumType();
-        List<BlockRewriter.Change> changes = new ArrayList<>();
-        long[] skipped = {0};
-        long[] rawValueDelta = {0};
-        List<BlockRewriter.TouchedBlock> touched = BlockRewriter.findLastEntries(in, table, o, changes, skipped, rawValueDelta);
+        List<BlockRewriter.Change> changes = at.changes();
+        long[] skipped = {at.skipped()};
+        long[] rawValueDelta = {at.rawValueDelta()};
+        List<BlockRewriter.TouchedBlock> touched = at.touched();
         List<Region> regions = new ArrayList<>();
         ByteSink contents = new ByteSink(8192);
         for (BlockRewriter.TouchedBlock b : touched) {

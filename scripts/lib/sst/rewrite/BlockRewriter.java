@@ -18,6 +18,8 @@ import statelab.sst.format.BlockBasedTable;
 import statelab.sst.format.BlockEntries;
 import statelab.sst.format.BlockHandle;
 import statelab.sst.format.ByteSink;
+import statelab.sst.format.IndexBlock;
+import statelab.sst.format.StreamedIndex;
 import statelab.sst.format.InternalKey;
 import statelab.sst.format.StoredBlock;
 import statelab.sst.format.TableFooter;
@@ -153,9 +155,7 @@ public final class BlockRewriter {
             throw Failure.of(ExitCode.NOT_FOUND, "no such file: %s", source);
         }
         try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
-            List<Change> changes = new ArrayList<>();
-            findLastEntries(in, BlockBasedTable.read(in), o, changes, new long[1], new long[1]);
-            return changes;
+            return locate(in, o, false).changes();
         } catch (BadTable e) {
             throw new Failure(ExitCode.BAD_STATE, source + ": " + e.getMessage() + "; nothing written", e);
         }
@@ -175,13 +175,16 @@ public final class BlockRewriter {
         Map<String, Long> millis = new HashMap<>();
         long t0 = System.nanoTime();
         try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
-            BlockBasedTable table = BlockBasedTable.read(in);
+            // the whole index in memory only where every handle is needed: to verify the blocks copied, or to move
+            // the index along with padding
+            Located at = locate(in, o, o.verifyCopied() || o.padTo() > 0);
+            BlockBasedTable table = at.table();
             List<BlockBasedTable.TailBlock> tail = table.tail();
             int checksum = table.footer.checksumType();
-            List<Change> changes = new ArrayList<>();
-            long[] skipped = {0};
-            long[] rawValueDelta = {0};
-            List<TouchedBlock> touched = findLastEntries(in, table, o, changes, skipped, rawValueDelta);
+            List<Change> changes = at.changes();
+            long[] skipped = {at.skipped()};
+            long[] rawValueDelta = {at.rawValueDelta()};
+            List<TouchedBlock> touched = at.touched();
             int first = touched.get(0).index();
             long t1 = System.nanoTime();
             millis.put("plan", (t1 - t0) / 1_000_000);
@@ -218,12 +221,32 @@ public final class BlockRewriter {
                     written += b.changed() ? stored.length : 0;
                 }
                 long dataEnd = pos;
-                ByteSink indexContents = table.index.encodeWith(first, handles, new ByteSink(table.indexBlock.contents().length + 64));
-                byte[] indexStored = StoredBlock.encode(indexContents.array(), indexContents.size(),
-                        table.indexBlock.compression(), checksum);
-                long indexSize = newIndexSize(table, indexContents.size(), indexStored.length);
+                Piece indexPiece;
+                long indexSize;
+                if (table.index instanceof StreamedIndex streamed) {
+                    // written straight into place (after the meta blocks RocksDB puts before it, copied raw), in
+                    // bounded memory; the pieces after it only need its length
+                    long indexAt = dataEnd;
+                    for (BlockBasedTable.TailBlock b : tail) {
+                        if (b.name().equals(BlockBasedTable.INDEX)) {
+                            break;
+                        }
+                        indexAt += b.handle().size() + BlockHandle.TRAILER;
+                    }
+                    StreamedIndex.Written w = streamed.rewrite(first, handles, out, indexAt, checksum);
+                    indexPiece = new Piece(null, -1, w.storedLength());
+                    indexSize = newIndexSize(table, streamed.contentLength(), w.contentLength(), w.storedLength());
+                    written += w.storedLength();
+                } else {
+                    ByteSink indexContents = ((IndexBlock) table.index).encodeWith(first, handles,
+                            new ByteSink(table.indexBlock.contents().length + 64));
+                    byte[] indexStored = StoredBlock.encode(indexContents.array(), indexContents.size(),
+                            table.indexBlock.compression(), checksum);
+                    indexPiece = new Piece(indexStored, 0, 0);
+                    indexSize = newIndexSize(table, table.indexBlock.contents().length, indexContents.size(), indexStored.length);
+                }
                 long padding = 0;
-                List<Piece> pieces = tailPieces(table, tail, dataEnd, indexStored, indexSize, rawValueDelta[0]);
+                List<Piece> pieces = tailPieces(table, tail, dataEnd, indexPiece, indexSize, rawValueDelta[0]);
                 if (o.padTo() > 0) {
                     // Zeros after the last data block, counted in the data region as block_align padding is:
                     // no reader looks at bytes no handle points to, and RocksDB checks a DB's SST sizes.
@@ -240,7 +263,7 @@ public final class BlockRewriter {
                             throw new BadTable("no padding makes the table exactly " + o.padTo() + " bytes");
                         }
                         padding = p;
-                        pieces = tailPieces(table, tail, dataEnd + padding, indexStored, indexSize, rawValueDelta[0]);
+                        pieces = tailPieces(table, tail, dataEnd + padding, indexPiece, indexSize, rawValueDelta[0]);
                     }
                     write(out, ByteBuffer.allocate(Math.toIntExact(padding)), pos);
                     pos += padding;
@@ -249,9 +272,9 @@ public final class BlockRewriter {
                     if (piece.bytes() != null) {
                         write(out, piece.bytes(), pos);
                         written += piece.bytes().length;
-                    } else {
+                    } else if (piece.rawFrom() >= 0) {
                         transfer(in, out, piece.rawFrom(), piece.rawLength(), pos);
-                    }
+                    } // else: already written in place (the streamed index)
                     pos += piece.length();
                 }
                 long t3 = System.nanoTime();
@@ -267,7 +290,7 @@ public final class BlockRewriter {
         }
     }
 
-    /** Part of the tail: bytes to write, or a range of the input to copy as is. */
+    /** Part of the tail: bytes to write, a range of the input to copy as is, or ({@code rawFrom} -1) bytes already written. */
     private record Piece(byte[] bytes, long rawFrom, long rawLength) {
         long length() {
             return bytes != null ? bytes.length : rawLength;
@@ -283,7 +306,7 @@ public final class BlockRewriter {
      * updated properties, raw copies of the other meta blocks, the metaindex pointing at them all, the footer.
      */
     private static List<Piece> tailPieces(BlockBasedTable t, List<BlockBasedTable.TailBlock> tail, long tailStart,
-                                          byte[] indexStored, long indexSize, long rawValueDelta) {
+                                          Piece indexPiece, long indexSize, long rawValueDelta) {
         int checksum = t.footer.checksumType();
         long dataDelta = tailStart - tail.get(0).handle().offset();
         Map<String, Long> updates = new HashMap<>();
@@ -302,7 +325,7 @@ public final class BlockRewriter {
         long pos = tailStart;
         for (BlockBasedTable.TailBlock b : tail) {
             Piece piece = switch (b.name()) {
-                case BlockBasedTable.INDEX -> new Piece(indexStored, 0, 0);
+                case BlockBasedTable.INDEX -> indexPiece;
                 case BlockBasedTable.PROPERTIES -> new Piece(propertiesStored, 0, 0);
                 case BlockBasedTable.METAINDEX -> null; // last; written once the others' offsets are known
                 default -> new Piece(null, b.handle().offset(), b.handle().size() + BlockHandle.TRAILER);
@@ -327,9 +350,34 @@ public final class BlockRewriter {
         return pieces;
     }
 
+    /** How many index entries a streamed read keeps: the blocks a change of the last values can touch. */
+    static final int KEEP = 4096;
+
+    /** A table, the data blocks holding the last N value entries (with the change made), and what was counted. */
+    record Located(BlockBasedTable table, List<TouchedBlock> touched, List<Change> changes, long skipped, long rawValueDelta) {}
+
+    /**
+     * Reads the table (its index streamed, keeping the last {@link #KEEP} handles, unless {@code wholeIndex}) and
+     * finds the last N value entries; when they reach further back than the kept handles, reads it again with the
+     * whole index.
+     */
+    static Located locate(FileChannel in, Options o, boolean wholeIndex) throws IOException {
+        BlockBasedTable table = wholeIndex ? BlockBasedTable.read(in) : BlockBasedTable.readTail(in, KEEP);
+        List<Change> changes = new ArrayList<>();
+        long[] skipped = {0};
+        long[] rawValueDelta = {0};
+        List<TouchedBlock> touched = findLastEntries(in, table, o, changes, skipped, rawValueDelta);
+        if (touched == null || (table.index instanceof StreamedIndex s && touched.get(0).index() > 0
+                && !s.holds(touched.get(0).index() - 1))) {
+            return locate(in, o, true);
+        }
+        return new Located(table, touched, changes, skipped[0], rawValueDelta[0]);
+    }
+
     /**
      * Walks data blocks from the last one back, decoding each, until N value entries are found; replaces their
-     * values in the decoded entries. Every block from the first changed one to the end is returned.
+     * values in the decoded entries. Every block from the first changed one to the end is returned. With a
+     * streamed index, null when the walk reaches past the kept handles ({@link #locate} then reads the whole index).
      */
     static List<TouchedBlock> findLastEntries(FileChannel in, BlockBasedTable table, Options o, List<Change> changes,
                                                       long[] skipped, long[] rawValueDelta) throws IOException {
@@ -338,6 +386,9 @@ public final class BlockRewriter {
         int found = 0;
         int checksum = table.footer.checksumType();
         for (int i = table.index.size() - 1; i >= 0 && found < o.lastN(); i--) {
+            if (table.index instanceof StreamedIndex s && !s.holds(i)) {
+                return null; // cut short: locate() starts over with the whole index
+            }
             BlockHandle h = table.index.handle(i);
             byte[] stored = StoredBlock.readStored(in, h);
             String what = "data block " + i;
@@ -374,9 +425,8 @@ public final class BlockRewriter {
      * index_size as the input defines it: RocksDB 8.x/10.x writes the uncompressed index size plus the 5-byte
      * trailer; the stored size is accepted too.
      */
-    private static long newIndexSize(BlockBasedTable t, int newUncompressed, int newStored) {
+    private static long newIndexSize(BlockBasedTable t, long oldUncompressed, long newUncompressed, long newStored) {
         long old = t.number(BlockBasedTable.PROP_INDEX_SIZE, -1);
-        int oldUncompressed = t.indexBlock.contents().length;
         long oldStored = t.footer.index().size() + BlockHandle.TRAILER;
         if (old == oldUncompressed + BlockHandle.TRAILER) {
             return newUncompressed + BlockHandle.TRAILER;

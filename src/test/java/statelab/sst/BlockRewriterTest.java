@@ -133,6 +133,35 @@ class BlockRewriterTest {
         });
     }
 
+    @ParameterizedTest(name = "format_version {0}, {1}, {2}, Bloom {3}")
+    @MethodSource("supportedTables")
+    void theStreamedIndexWritesTheSameBytesAsTheIndexHeldInMemory(int formatVersion, CompressionType compression,
+                                                                 ChecksumType checksum, boolean bloom) throws Exception {
+        // --verify-copied reads the whole index into memory (every handle, to verify the blocks copied); the default
+        // streams it: both must write the same table, byte for byte
+        Path in = generate("t", new FlinkLikeSst.Table(compression, formatVersion, checksum, bloom));
+        for (byte[] value : List.of(EIGHT, new byte[3], new byte[40])) {
+            Path streamed = dir.resolve("streamed.sst");
+            Path whole = dir.resolve("whole.sst");
+            BlockRewriter.rewrite(in, streamed, BlockRewriter.Options.of(7, value));
+            BlockRewriter.rewrite(in, whole, BlockRewriter.Options.of(7, value).withVerifyCopied(true));
+            assertThat(Files.readAllBytes(streamed)).isEqualTo(Files.readAllBytes(whole));
+            SstRead.of(streamed);
+            Files.delete(streamed);
+            Files.delete(whole);
+        }
+    }
+
+    @Test
+    void changesReachingPastTheKeptIndexEntriesReadTheWholeIndex() throws Exception {
+        // more data blocks than a streamed read keeps (4,096), and a change of values spread over nearly all of them
+        Path in = dir.resolve("many-blocks.sst");
+        FlinkLikeSst.write(in, 1_500_000, 5, 8, FlinkLikeSst.Table.FLINK_DEFAULT, 0, n -> {});
+        int blocks = (int) SstRead.of(in).properties().getNumDataBlocks();
+        assertThat(blocks).isGreaterThan(4096);
+        assertRewrite(in, BlockRewriter.Options.of(1_400_000, EIGHT));
+    }
+
     @Test
     void rocksdbDefaultChecksumIsXxh3AndIsRewritten() throws Exception {
         Path in = generate("default", FlinkLikeSst.Table.FLINK_DEFAULT);
