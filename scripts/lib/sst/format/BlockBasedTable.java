@@ -61,9 +61,14 @@ public final class BlockBasedTable {
         properties = BlockEntries.parse(propertiesBlock.contents(), "properties block");
         checkIndexType();
         indexValueDeltaEncoded = number(PROP_INDEX_DELTA, 0) != 0;
-        if (keep < 0) {
+        if (keep == PROPERTIES_ONLY) {
             indexBlock = null;
             index = null;
+            return;
+        } else if (keep < 0) {
+            indexBlock = StoredBlock.read(ch, footer.index(), footer.checksumType(), "index block");
+            index = IndexBlock.parseEnd(indexBlock.contents(), indexValueDeltaEncoded, -keep,
+                    number(PROP_NUM_DATA_BLOCKS, -1), "index block");
             return;
         } else if (keep > 0) {
             indexBlock = null;
@@ -80,9 +85,23 @@ public final class BlockBasedTable {
         return new BlockBasedTable(ch, ch.size(), 0);
     }
 
+    private static final int PROPERTIES_ONLY = Integer.MIN_VALUE;
+
     /** Footer, metaindex and properties only ({@link #index} and {@link #indexBlock} are null): what a table says about itself. */
     public static BlockBasedTable readProperties(FileChannel ch) throws IOException {
-        return new BlockBasedTable(ch, ch.size(), -1);
+        return new BlockBasedTable(ch, ch.size(), PROPERTIES_ONLY);
+    }
+
+    /**
+     * The table with its index block read whole (checksum verified, decompressed in one go) but parsed from its
+     * end only, through its restart points: the handles of the last {@code keep} data blocks, at a cost that hardly
+     * grows with the table. The data blocks before those are not checked to lie back to back.
+     */
+    public static BlockBasedTable readEnd(FileChannel ch, int keep) throws IOException {
+        if (keep < 1) {
+            throw new IllegalArgumentException("keep at least one entry, got " + keep);
+        }
+        return new BlockBasedTable(ch, ch.size(), -keep);
     }
 
     /**

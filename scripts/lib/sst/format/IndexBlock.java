@@ -21,8 +21,11 @@ public final class IndexBlock implements TableIndex {
     private final int[] starts;
     private final int size;
     private final long dataEnd;
+    /** The first entry {@link #starts} covers: 0, or for a block parsed from its end, the first of the last ones. */
+    private final int base;
 
-    private IndexBlock(byte[] b, boolean valueDeltaEncoded, int[] restarts, int entriesEnd, int[] starts, int size, long dataEnd) {
+    private IndexBlock(byte[] b, boolean valueDeltaEncoded, int[] restarts, int entriesEnd, int[] starts, int size, long dataEnd,
+                       int base) {
         this.b = b;
         this.valueDeltaEncoded = valueDeltaEncoded;
         this.restarts = restarts;
@@ -30,6 +33,7 @@ public final class IndexBlock implements TableIndex {
         this.starts = starts;
         this.size = size;
         this.dataEnd = dataEnd;
+        this.base = base;
     }
 
     /**
@@ -90,7 +94,82 @@ public final class IndexBlock implements TableIndex {
         if (ri != restarts.length && !(n == 0 && restarts.length == 1)) {
             throw new BadTable(what + ": " + restarts.length + " restart offsets, " + ri + " at entry starts");
         }
-        return new IndexBlock(contents, valueDeltaEncoded, restarts, l.entriesEnd(), starts, n, expected);
+        return new IndexBlock(contents, valueDeltaEncoded, restarts, l.entriesEnd(), starts, n, expected, 0);
+    }
+
+    /**
+     * Parses only the end of the block: from the restart point before its last {@code keep} entries on (a
+     * restart point's entry has its whole key and handle), so that the cost hardly grows with the table.
+     * {@code totalBlocks} (the table's num_data_blocks) numbers the entries. Those entries are checked as
+     * {@link #parse} checks them, and to lie back to back; the ones before are not read.
+     */
+    public static IndexBlock parseEnd(byte[] contents, boolean valueDeltaEncoded, int keep, long totalBlocks, String what) {
+        BlockEntries.Layout l = BlockEntries.layout(contents, contents.length, what);
+        int[] restarts = l.restarts();
+        if (totalBlocks < 0 || totalBlocks > Integer.MAX_VALUE) {
+            return parse(contents, valueDeltaEncoded, what);
+        }
+        int ri = Math.max(0, restarts.length - keep - 1);
+        while (true) {
+            int[] starts = new int[16];
+            int n = 0;
+            int prevKeyLength = 0;
+            long expected = -1;
+            long prevSize = -1;
+            ByteCursor in = new ByteCursor(contents, Math.min(restarts[ri], l.entriesEnd()), l.entriesEnd());
+            while (in.hasMore()) {
+                if (n == starts.length) {
+                    starts = Arrays.copyOf(starts, n * 2);
+                }
+                starts[n] = in.pos;
+                int shared = in.varint32();
+                int nonShared = in.varint32();
+                int valueLength = valueDeltaEncoded ? -1 : in.varint32();
+                if (shared > prevKeyLength) {
+                    throw new BadTable(what + ": entry shares " + shared + " bytes with a " + prevKeyLength + "-byte key");
+                }
+                in.skip(nonShared);
+                prevKeyLength = shared + nonShared;
+                int valueStart = in.pos;
+                long offset;
+                long size;
+                if (valueDeltaEncoded && shared != 0) {
+                    if (prevSize < 0) {
+                        throw new BadTable(what + ": delta-encoded handle without a previous one");
+                    }
+                    offset = expected;
+                    size = prevSize + in.varsigned64();
+                } else {
+                    offset = in.varint64();
+                    size = in.varint64();
+                }
+                if (valueLength >= 0 && in.pos - valueStart != valueLength) {
+                    throw new BadTable(what + ": index value of " + valueLength + " bytes is more than a block handle "
+                            + "(index with first keys, kBinarySearchWithFirstKey?), not supported");
+                }
+                if (expected >= 0 && offset != expected) {
+                    throw new BadTable("data block at " + offset + " expected at " + expected
+                            + " (padding between blocks, block_align?), not supported");
+                }
+                expected = offset + size + BlockHandle.TRAILER;
+                prevSize = size;
+                n++;
+            }
+            if (n > keep || ri == 0) {
+                int base = (int) totalBlocks - n;
+                if (base < 0 || (ri == 0 && base != 0)) {
+                    throw new BadTable("properties say " + totalBlocks + " data blocks, the index lists " + (ri == 0 ? n : "more"));
+                }
+                return new IndexBlock(contents, valueDeltaEncoded, restarts, l.entriesEnd(), starts, (int) totalBlocks,
+                        Math.max(0, expected), base);
+            }
+            ri = Math.max(0, ri - (keep + 1 - n));
+        }
+    }
+
+    @Override
+    public boolean holds(int i) {
+        return i >= base && i < size;
     }
 
     /** How many entries, i.e. data blocks. */
@@ -113,11 +192,11 @@ public final class IndexBlock implements TableIndex {
     /** The handle of data block {@code i}, decoded from the last full handle at or before it. */
     @Override
     public BlockHandle handle(int i) {
-        if (i < 0 || i >= size) {
-            throw new IndexOutOfBoundsException("data block " + i + " of " + size);
+        if (!holds(i)) {
+            throw new IndexOutOfBoundsException("data block " + i + " of " + size + (base > 0 ? ", parsed from " + base : ""));
         }
         int j = i;
-        while (j > 0 && valueDeltaEncoded && shared(j) != 0) {
+        while (j > base && valueDeltaEncoded && shared(j) != 0) {
             j--;
         }
         BlockHandle h = null;
@@ -128,11 +207,11 @@ public final class IndexBlock implements TableIndex {
     }
 
     private int shared(int i) {
-        return new ByteCursor(b, starts[i], entriesEnd).varint32();
+        return new ByteCursor(b, starts[i - base], entriesEnd).varint32();
     }
 
     private BlockHandle decodeHandle(int i, BlockHandle prev) {
-        ByteCursor in = new ByteCursor(b, starts[i], entriesEnd);
+        ByteCursor in = new ByteCursor(b, starts[i - base], entriesEnd);
         int shared = in.varint32();
         int nonShared = in.varint32();
         if (!valueDeltaEncoded) {
@@ -153,6 +232,9 @@ public final class IndexBlock implements TableIndex {
     public ByteSink encodeWith(int first, List<BlockHandle> handles, ByteSink out) {
         if (handles.size() != size - first) {
             throw new IllegalArgumentException(handles.size() + " handles for " + (size - first) + " entries");
+        }
+        if (base != 0) {
+            throw new IllegalStateException("an index parsed from its end cannot be written anew");
         }
         out.clear();
         int from = first < size ? starts[first] : entriesEnd;

@@ -176,6 +176,7 @@ public final class StreamedIndex implements TableIndex {
     }
 
     /** Whether the handle of block {@code i} was kept (one of the last entries). */
+    @Override
     public boolean holds(int i) {
         return i >= size - kept && i < size;
     }

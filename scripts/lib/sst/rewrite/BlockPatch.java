@@ -87,8 +87,8 @@ public final class BlockPatch {
     }
 
     private static Plan plan(FileChannel in, BlockRewriter.Options o, boolean keepChecksums) throws IOException {
-        // nothing moves: the index is only read, as a stream, for the handles of the last blocks
-        BlockRewriter.Located at = BlockRewriter.locate(in, o, false);
+        // nothing moves: the index is only read, from its end, for the handles of the last blocks
+        BlockRewriter.Located at = BlockRewriter.locate(in, o, BlockRewriter.Reading.INDEX_END);
         BlockBasedTable table = at.table();
         int checksum = table.footer.checksumType();
         List<BlockRewriter.Change> changes = at.changes();

@@ -155,7 +155,7 @@ public final class BlockRewriter {
             throw Failure.of(ExitCode.NOT_FOUND, "no such file: %s", source);
         }
         try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
-            return locate(in, o, false).changes();
+            return locate(in, o, Reading.INDEX_END).changes();
         } catch (BadTable e) {
             throw new Failure(ExitCode.BAD_STATE, source + ": " + e.getMessage() + "; nothing written", e);
         }
@@ -177,7 +177,7 @@ public final class BlockRewriter {
         try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
             // the whole index in memory only where every handle is needed: to verify the blocks copied, or to move
             // the index along with padding
-            Located at = locate(in, o, o.verifyCopied() || o.padTo() > 0);
+            Located at = locate(in, o, o.verifyCopied() || o.padTo() > 0 ? Reading.WHOLE_INDEX : Reading.STREAMED_INDEX);
             BlockBasedTable table = at.table();
             List<BlockBasedTable.TailBlock> tail = table.tail();
             int checksum = table.footer.checksumType();
@@ -353,23 +353,35 @@ public final class BlockRewriter {
     /** How many index entries a streamed read keeps: the blocks a change of the last values can touch. */
     static final int KEEP = 4096;
 
+    /** How {@link #locate} reads the index. */
+    enum Reading {
+        /** Every handle in memory: to verify the blocks copied raw, or to move the index along with padding. */
+        WHOLE_INDEX,
+        /** As a stream, the last handles kept: memory independent of the table, for a rewrite of the index. */
+        STREAMED_INDEX,
+        /** Decompressed in one go and parsed from its end only: fastest, for a change that moves nothing. */
+        INDEX_END
+    }
+
     /** A table, the data blocks holding the last N value entries (with the change made), and what was counted. */
     record Located(BlockBasedTable table, List<TouchedBlock> touched, List<Change> changes, long skipped, long rawValueDelta) {}
 
     /**
-     * Reads the table (its index streamed, keeping the last {@link #KEEP} handles, unless {@code wholeIndex}) and
-     * finds the last N value entries; when they reach further back than the kept handles, reads it again with the
-     * whole index.
+     * Reads the table (its index as {@code reading} says) and finds the last N value entries; when they reach
+     * further back than the handles kept, reads it again with the whole index.
      */
-    static Located locate(FileChannel in, Options o, boolean wholeIndex) throws IOException {
-        BlockBasedTable table = wholeIndex ? BlockBasedTable.read(in) : BlockBasedTable.readTail(in, KEEP);
+    static Located locate(FileChannel in, Options o, Reading reading) throws IOException {
+        BlockBasedTable table = switch (reading) {
+            case WHOLE_INDEX -> BlockBasedTable.read(in);
+            case STREAMED_INDEX -> BlockBasedTable.readTail(in, KEEP);
+            case INDEX_END -> BlockBasedTable.readEnd(in, KEEP);
+        };
         List<Change> changes = new ArrayList<>();
         long[] skipped = {0};
         long[] rawValueDelta = {0};
         List<TouchedBlock> touched = findLastEntries(in, table, o, changes, skipped, rawValueDelta);
-        if (touched == null || (table.index instanceof StreamedIndex s && touched.get(0).index() > 0
-                && !s.holds(touched.get(0).index() - 1))) {
-            return locate(in, o, true);
+        if (touched == null || (touched.get(0).index() > 0 && !table.index.holds(touched.get(0).index() - 1))) {
+            return locate(in, o, Reading.WHOLE_INDEX);
         }
         return new Located(table, touched, changes, skipped[0], rawValueDelta[0]);
     }
@@ -386,7 +398,7 @@ public final class BlockRewriter {
         int found = 0;
         int checksum = table.footer.checksumType();
         for (int i = table.index.size() - 1; i >= 0 && found < o.lastN(); i--) {
-            if (table.index instanceof StreamedIndex s && !s.holds(i)) {
+            if (!table.index.holds(i)) {
                 return null; // cut short: locate() starts over with the whole index
             }
             BlockHandle h = table.index.handle(i);

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,6 +56,26 @@ class BlockPatchTest {
         Path out = dir.resolve("out.sst");
         BlockPatch.writeCopy(in, out, plan, false);
         assertSameSizeResult(in, out, plan, 5, value);
+    }
+
+    @ParameterizedTest(name = "format_version {0}, {1}, {2}, Bloom {3}")
+    @MethodSource("supportedTables")
+    void theIndexReadFromItsEndOrAsAStreamGivesTheHandlesOfTheWholeIndex(int formatVersion, CompressionType compression,
+                                                                         ChecksumType checksum, boolean bloom) throws Exception {
+        Path in = generate("t", new FlinkLikeSst.Table(compression, formatVersion, checksum, bloom));
+        try (var ch = java.nio.channels.FileChannel.open(in)) {
+            var whole = statelab.sst.format.BlockBasedTable.read(ch).index;
+            for (var part : List.of(statelab.sst.format.BlockBasedTable.readEnd(ch, 3).index,
+                    statelab.sst.format.BlockBasedTable.readTail(ch, 3).index)) {
+                assertThat(part.size()).isEqualTo(whole.size());
+                assertThat(part.dataEnd()).isEqualTo(whole.dataEnd());
+                for (int i = whole.size() - 3; i < whole.size(); i++) {
+                    assertThat(part.holds(i)).isTrue();
+                    assertThat(part.handle(i)).as("block %d", i).isEqualTo(whole.handle(i));
+                }
+                assertThat(part.holds(whole.size() - 10)).as("only the last ones are kept").isFalse();
+            }
+        }
     }
 
     @Test
