@@ -9,13 +9,14 @@
 # runs alternate --value 00.. and 01.. so that each one really patches). Each repetition runs twice:
 #  1. under strace -f -ttt -T, tracing only execve, openat, unlink, sendfile, fsync, rename, pwrite64 (through
 #     seccomp, so the rest runs at full speed); the phases are cut at the command's own system calls:
-#       JVM + CLI set-up . exec until the first thing done to the SST: a temporary file beside it (block) or
-#                          rocksdbjni's musl check (`sh -c "ldd /usr/bin/env | grep -q musl"`), whichever is first
-#       RocksDB inspect .. until the engine opens the SST itself (SstFile.inspect: the musl check, librocksdbjni
-#                          extracted to /tmp and loaded, SstFileReader opens the table and reads its properties)
+#       JVM + CLI set-up . exec until the first thing done about the SST: opening it, a temporary file beside it
+#                          (block) or rocksdbjni's musl check (`sh -c "ldd /usr/bin/env | grep -q musl"`)
+#       inspect .......... until the engine opens the SST itself (SstFile.inspect; up to eb317f9 through RocksDB:
+#                          the musl check, librocksdbjni extracted to /tmp and loaded, SstFileReader reads the
+#                          properties; since, the block engine reads the properties block itself)
 #       read index ....... until the output is opened: block: its new file created; in-place: the SST opened
-#                          read-write (BlockBasedTable.read decodes the whole index block, one Java object per
-#                          data block; the last block is decoded and re-encoded)
+#                          read-write (the index read: up to 90aa855 decoded whole, one Java object per data
+#                          block, then kept as bytes; since 1f30327 streamed; the last block decoded, re-encoded)
 #       block:    copy raw (the sendfile of the untouched blocks), re-encode (until the fsync), fsync, rename
 #                 (over the original, which frees the old file's pages and blocks)
 #       in-place: patch (undo record written and synced, the changed block written and synced, undo removed)
@@ -23,7 +24,7 @@
 #  2. with -Xlog:class+load (to time the JVM's start until swap-sst's main class), -Xlog:gc and Native Memory
 #     Tracking (summary at exit), under GNU time for the peak RSS.
 # Then the block engine's own phase millis through bench/blockcopy/BlockCopy.java (the same BlockRewriter, no
-# RocksDB inspect, no rename). Prints Markdown; run.sh does not call it.
+# inspect, no rename). Prints Markdown; run.sh does not call it.
 set -euo pipefail
 here=$(cd -P "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -191,7 +192,7 @@ echo
 mem_head="JSON + exit | wall (no strace) | CPU s | GC pauses s | heap after last GC MB | heap committed MB | NMT committed MB | peak RSS MiB |"
 echo "**--mode block** (temporary file + rename):"
 echo
-echo "| size | wall (strace) | JVM + CLI set-up | of which JVM start | RocksDB inspect | read index | copy raw | re-encode | fsync | rename | $mem_head"
+echo "| size | wall (strace) | JVM + CLI set-up | of which JVM start | inspect | read index | copy raw | re-encode | fsync | rename | $mem_head"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for size in $sizes; do
   run_case block "$size"
@@ -201,7 +202,7 @@ echo
 if [ "$in_place" = yes ]; then
   echo "**--in-place --mode same-size** (undo record, then the changed block written into the SST):"
   echo
-  echo "| size | wall (strace) | JVM + CLI set-up | of which JVM start | RocksDB inspect | read index | patch | $mem_head"
+  echo "| size | wall (strace) | JVM + CLI set-up | of which JVM start | inspect | read index | patch | $mem_head"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for size in $sizes; do
     [ "$size" = 100MiB ] && continue
@@ -231,7 +232,7 @@ for kind in block inplace; do
   echo '```'
 done
 echo
-echo "The block engine's own phases (bench/blockcopy/BlockCopy.java --json IN OUT: the same BlockRewriter, no RocksDB inspect, no rename), ms:"
+echo "The block engine's own phases (bench/blockcopy/BlockCopy.java --json IN OUT: the same BlockRewriter, no inspect, no rename), ms:"
 echo
 echo '```'
 for size in $sizes; do

@@ -210,6 +210,23 @@ else
   say "g3 skipped: swap-sst has no --in-place"
 fi
 
+# ---- the floor: what a swap-sst process costs before it touches a file ------------------------------------------
+# ./jbang execs the JVM with a kept command line; the same JVM directly (options and CDS archive of `./jbang info
+# tools`, classpath of `./jbang info classpath`); a bare JVM.
+cp_swap=$(./jbang info classpath scripts/SwapSst.java 2>>"$log")
+jvm_opts=$(./jbang info tools scripts/SwapSst.java 2>>"$log" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+o = d.get("runtimeOptions", []) + (["-XX:SharedArchiveFile=" + d["applicationJsa"]] if d.get("applicationJsa") else [])
+print(" ".join(o))')
+read -r -a jvm_opts_a <<<"$jvm_opts"
+compare f1 "./jbang swap-sst --version (A) vs the JVM it execs, java … statelab.SwapSst --version (B)" 300 \
+  "java $jvm_opts -cp $cp_swap statelab.SwapSst --version" \
+  ./jbang swap-sst --version
+compare f2 "java … statelab.SwapSst --version (A) vs a bare JVM, java -XX:+UseSerialGC -version (B)" 300 \
+  "java -XX:+UseSerialGC -version" \
+  java "${jvm_opts_a[@]}" -cp "$cp_swap" statelab.SwapSst --version
+
 # ---- outputs checked against their inputs -------------------------------------------------------------------
 {
   echo "## Outputs checked against the inputs (bench/swap-sst/VerifySwap.java; --full: every entry)"
