@@ -87,7 +87,10 @@ public final class SwapSst implements Callable<Integer> {
     public enum Mode {
         /** Every entry read and written again by RocksDB's SstFileReader and SstFileWriter: a new table (new unique ID, new size). */
         full("whole file rewritten by RocksDB: new unique ID, new size"),
-        /** Untouched data blocks copied as raw bytes, only changed blocks re-encoded: same unique ID, tombstones and merge operands kept. */
+        /**
+         * Untouched data blocks copied as raw bytes, only changed blocks re-encoded: same unique ID, tombstones and merge
+         * operands kept, a new size (a Snappy block that happens to compress to its old length is stored a byte longer).
+         */
         block("changed blocks re-encoded: same unique ID, new size"),
         /** As block, every changed block re-encoded to its old length: same unique ID, same size, checksums recomputed. */
         same_size("changed blocks re-encoded to their old length: same unique ID, same size, checksums recomputed"),
@@ -321,8 +324,14 @@ public final class SwapSst implements Callable<Integer> {
                 }
                 case block -> {
                     SstFile.Info info = SstFile.inspect(src);
-                    BlockRewriter.Result result = BlockRewriter.rewrite(src, dst, BlockRewriter.Options.of(values(info, what), r.value()));
+                    BlockRewriter.Result result = BlockRewriter.rewrite(src, dst,
+                            BlockRewriter.Options.of(values(info, what), r.value()).withNewSize(true));
                     output.progress("%d data blocks copied raw, %d re-encoded", result.blocksCopiedRaw(), result.blocksReencoded());
+                    if (result.sameSize()) {
+                        output.warn("%s keeps its length (%d bytes): its changed blocks are stored uncompressed and the new values "
+                                + "are as long as the old ones, so this is a same-size tamper, which RocksDB does not see at open",
+                                what, result.bytesAfter());
+                    }
                     return plan(info, result.changes());
                 }
                 default -> {

@@ -66,28 +66,42 @@ public final class BlockRewriter {
      * @param sync fsync the new file before returning
      * @param padTo if positive, pad the data region with zeros so that the new table is exactly this long (the
      *     old length, usually: RocksDB refuses a DB whose MANIFEST records another size, "Sst file size mismatch")
+     * @param newSize make the new table's length differ from the old one's: when the changed blocks happen to
+     *     compress to their old lengths, one Snappy block is stored a byte longer (a longer valid encoding of the
+     *     same contents). A table whose changed blocks are all uncompressed keeps its length all the same
+     *     ({@link Result#sameSize} says so).
+     * @param grow bytes added to the first changed Snappy block's shortest encoding (what {@code newSize} uses)
      */
-    public record Options(int lastN, byte[] value, boolean mergeOperands, boolean verifyCopied, boolean sync, long padTo) {
+    public record Options(int lastN, byte[] value, boolean mergeOperands, boolean verifyCopied, boolean sync, long padTo,
+                          boolean newSize, int grow) {
         /** Change the last {@code lastN} Put entries to {@code value}; no padding, no verification of copied blocks, fsync. */
         public static Options of(int lastN, byte[] value) {
-            return new Options(lastN, value, false, false, true, 0);
+            return new Options(lastN, value, false, false, true, 0, false, 0);
         }
 
         /** As these options, padded to {@code bytes} (the input's size keeps the file's length). */
         public Options withPadTo(long bytes) {
-            return new Options(lastN, value, mergeOperands, verifyCopied, sync, bytes);
+            return new Options(lastN, value, mergeOperands, verifyCopied, sync, bytes, newSize, grow);
         }
 
         public Options withMergeOperands(boolean on) {
-            return new Options(lastN, value, on, verifyCopied, sync, padTo);
+            return new Options(lastN, value, on, verifyCopied, sync, padTo, newSize, grow);
         }
 
         public Options withVerifyCopied(boolean on) {
-            return new Options(lastN, value, mergeOperands, on, sync, padTo);
+            return new Options(lastN, value, mergeOperands, on, sync, padTo, newSize, grow);
         }
 
         public Options withSync(boolean on) {
-            return new Options(lastN, value, mergeOperands, verifyCopied, on, padTo);
+            return new Options(lastN, value, mergeOperands, verifyCopied, on, padTo, newSize, grow);
+        }
+
+        public Options withNewSize(boolean on) {
+            return new Options(lastN, value, mergeOperands, verifyCopied, sync, padTo, on, grow);
+        }
+
+        Options growing(int bytes) {
+            return new Options(lastN, value, mergeOperands, verifyCopied, sync, padTo, newSize, bytes);
         }
     }
 
@@ -103,7 +117,13 @@ public final class BlockRewriter {
      */
     public record Result(long bytesBefore, long bytesAfter, int formatVersion, String checksum, int dataBlocks,
                          int blocksCopiedRaw, int blocksReencoded, long bytesCopiedRaw, long bytesWrittenNew,
-                         long padding, long entriesSkipped, List<Change> changes, Map<String, Long> millis) {}
+                         long padding, long entriesSkipped, List<Change> changes, Map<String, Long> millis,
+                         boolean snappyBlocksChanged) {
+        /** The new table is as long as the old one: RocksDB's size check at open will not tell them apart. */
+        public boolean sameSize() {
+            return bytesAfter == bytesBefore;
+        }
+    }
 
     /** A data block at the end of the file that had to be decoded to find the last N entries. */
     record TouchedBlock(int index, byte[] stored, StoredBlock.Decoded decoded, List<BlockEntries.Entry> entries,
@@ -133,7 +153,14 @@ public final class BlockRewriter {
         }
         boolean[] created = {false};
         try {
-            return write(source, target, o, created);
+            Result r = write(source, target, o, created);
+            // the changed blocks compressed to their old lengths: store one a byte (or two, three) longer
+            for (int grow = 1; o.newSize() && o.padTo() == 0 && r.sameSize() && r.snappyBlocksChanged() && grow <= 3; grow++) {
+                Files.delete(target);
+                created[0] = false;
+                r = write(source, target, o.growing(grow), created);
+            }
+            return r;
         } catch (BadTable e) {
             removePartial(target, created);
             throw new Failure(ExitCode.BAD_STATE, source + ": " + e.getMessage() + "; nothing written", e);
@@ -205,12 +232,22 @@ public final class BlockRewriter {
                 long written = 0;
                 long copiedRaw = prefix + rawTailBytes(tail);
                 int reencoded = 0;
+                boolean snappyChanged = false;
+                int grow = o.grow();
                 ByteSink contents = new ByteSink(8192);
                 for (TouchedBlock b : touched) {
                     byte[] stored = b.stored();
                     if (b.changed()) {
                         BlockEntries.encode(b.entries(), contents);
                         stored = StoredBlock.encode(contents.array(), contents.size(), b.decoded().compression(), checksum);
+                        if (b.decoded().compression() == StoredBlock.SNAPPY) {
+                            snappyChanged = true;
+                            if (grow > 0) {
+                                stored = StoredBlock.encodeTo(contents.array(), contents.size(), StoredBlock.SNAPPY, checksum,
+                                        stored.length + grow, "data block " + b.index());
+                                grow = 0;
+                            }
+                        }
                         reencoded++;
                     } else {
                         copiedRaw += stored.length;
@@ -285,7 +322,8 @@ public final class BlockRewriter {
                 millis.put("sync", (System.nanoTime() - t3) / 1_000_000);
                 millis.put("total", (System.nanoTime() - t0) / 1_000_000);
                 return new Result(table.fileSize, pos, table.footer.formatVersion(), StoredBlock.checksumName(checksum),
-                        table.index.size(), table.index.size() - reencoded, reencoded, copiedRaw, written, padding, skipped[0], changes, millis);
+                        table.index.size(), table.index.size() - reencoded, reencoded, copiedRaw, written, padding, skipped[0], changes, millis,
+                        snappyChanged);
             }
         }
     }

@@ -78,7 +78,8 @@ class StateShapesIT {
     @Test
     void aStateIsPickedByNameAndItsTamperIsDetectedAtRestore() throws Exception {
         Path copy = copy("orders-");
-        InProcess.Result swapped = InProcess.run(new SwapSst(), copy.toString(), "--state", Carts.ORDERS, "--json");
+        // --mode full: a new table (new unique ID, new size), which RocksDB refuses at open whatever the sizes
+        InProcess.Result swapped = InProcess.run(new SwapSst(), copy.toString(), "--state", Carts.ORDERS, "--mode", "full", "--json");
         assertThat(swapped.exit()).as("%s", swapped).isZero();
         JsonNode s = PipelineIT.JSON.readTree(swapped.out());
         assertThat(s.get("columnFamily").asText()).isEqualTo(Carts.ORDERS);
@@ -122,12 +123,14 @@ class StateShapesIT {
 
             InProcess.Result resumed = InProcess.run(new Resume(), copy.toString(), "--rest-url", TestCluster.get().restUrl(), "--json");
             JsonNode v = PipelineIT.JSON.readTree(resumed.out());
-            // what Flink did, recorded: the table keeps its identity but not its size, and RocksDB sees it at open:
-            // by the size the MANIFEST records, or reading the footer where that size puts it (past the end of a shorter
-            // file, or inside a longer one); which message depends on the sizes, all three were seen
-            assertThat(s.get("bytesAfter").asLong()).as("%s: size changed", state).isNotEqualTo(s.get("bytesBefore").asLong());
-            assertThat(resumed.exit()).as("%s", resumed).isEqualTo(ExitCode.RESTORE_FAILED.code);
-            assertThat(v.get("rootCause").asText()).matches(PipelineIT.ROCKSDB_DETECTED);
+            // what Flink did, recorded: the table keeps its identity; when its size changed RocksDB sees it at open (by
+            // the size the MANIFEST records, or reading the footer where that size puts it); when the re-encoded block
+            // happened to compress to its old length (seen once on a clean clone), nothing tells it from the original
+            boolean resized = s.get("bytesAfter").asLong() != s.get("bytesBefore").asLong();
+            assertThat(resumed.exit()).as("%s", resumed).isEqualTo(resized ? ExitCode.RESTORE_FAILED.code : ExitCode.OK.code);
+            if (resized) {
+                assertThat(v.get("rootCause").asText()).matches(PipelineIT.ROCKSDB_DETECTED);
+            }
             RestProbe.cancelAll(TestCluster.get().restUrl());
         }
     }
