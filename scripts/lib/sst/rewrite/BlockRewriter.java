@@ -454,7 +454,8 @@ public final class BlockRewriter {
                     changes.add(new Change(hex.formatHex(InternalKey.userKey(entry.key())), InternalKey.sequence(entry.key()),
                             InternalKey.typeName(type), hex.formatHex(entry.value()), hex.formatHex(o.value())));
                     found++;
-                    changed = true;
+                    // a value set to what it was changes nothing: its block stays as it is (a second run is a no-op)
+                    changed |= !java.util.Arrays.equals(entry.value(), o.value());
                 } else if (InternalKey.isTombstone(type) || type == InternalKey.MERGE) {
                     skipped[0]++;
                 } else {
