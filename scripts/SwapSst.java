@@ -104,7 +104,8 @@ public final class SwapSst implements Callable<Integer> {
             this.changes = changes;
         }
 
-        /** As the user types it: {@code same-size}. */
+        /** As the user types it (and --json writes it): {@code same-size}. */
+        @com.fasterxml.jackson.annotation.JsonValue
         @Override
         public String toString() {
             return name().replace('_', '-');

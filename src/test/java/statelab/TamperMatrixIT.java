@@ -54,6 +54,7 @@ class TamperMatrixIT {
 
         // the headline: same size, same unique ID, valid checksums: Flink restores it, and the job counts on from 99
         JsonNode same = rows.get(3).get("run");
+        assertThat(same.at("/swapSst/mode").asText()).as("--json writes the mode as it is typed").isEqualTo("same-size");
         assertThat(same.at("/swapSst/bytesAfter").asLong()).isEqualTo(same.at("/swapSst/bytesBefore").asLong());
         assertThat(same.get("verdict").asText()).isEqualTo("RESTORED");
         assertThat(same.at("/resume/altered").asBoolean()).isTrue();
