@@ -23,8 +23,10 @@
 #       JSON + exit ...... until the process has exited
 #  2. with -Xlog:class+load (to time the JVM's start until swap-sst's main class), -Xlog:gc and Native Memory
 #     Tracking (summary at exit), under GNU time for the peak RSS.
-# Then the block engine's own phase millis through bench/blockcopy/BlockCopy.java (the same BlockRewriter, no
-# inspect, no rename). Prints Markdown; run.sh does not call it.
+# Then wall-clock profiles of the main thread for --version, a 1 GiB block rewrite and a 1 GiB in-place patch
+# (async-profiler 2.9 from ~/.m2, when it is there), and the block engine's own phase millis through
+# bench/blockcopy/BlockCopy.java (the same BlockRewriter, no inspect, no rename). Prints Markdown; run.sh does
+# not call it.
 set -euo pipefail
 here=$(cd -P "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -144,7 +146,7 @@ for i in range(1, repeat + 1):
     add("inspect", engine[0] - setup_end)
     add("index", out[0] - engine[0])
     if kind == "block":
-        send = next(c for c in calls if c[1] == "sendfile")
+        send = [c for c in calls if c[1] == "sendfile"][-1]  # one call moves at most 2 GiB: the last one ends the copy
         fs = max((c for c in calls if c[1] == "fsync"), key=lambda c: c[3])
         ren = next(c for c in calls if c[1] == "rename")
         add("copy", send[0] + send[3] - out[0])
@@ -227,10 +229,55 @@ for kind in block inplace; do
   echo '```'
   awk 'NR == 1 { t0 = $2 } { printf "+%.3f %s\n", $2 - t0, $0 }' "$s" \
     | grep -E 'execve\("/usr/bin/java|librocksdbjni[0-9]*\.so", O_WRONLY|execve\("/usr/bin/sh|[si][wp]-1GiB\.sst|sendfile|fsync|rename|pwrite64' \
-    | grep -v ENOENT | sed -E 's/^(\+[0-9.]+) [0-9]+ +[0-9.]+ /\1 /; s#/[^" ]*/##g' | cut -c1-150
+    | grep -v -E 'ENOENT|, 262144, [0-9]+\)|, 262144, [0-9]+ <unfinished|pwrite64 resumed' | sed -E 's/^(\+[0-9.]+) [0-9]+ +[0-9.]+ /\1 /; s#/[^" ]*/##g' | cut -c1-150
   awk 'NR == 1 { t0 = $2 } /exited with/ { last = $2 } END { printf "+%.3f exited\n", last - t0 }' "$s"
   echo '```'
 done
+# ---- wall-clock profiles of the main thread (async-profiler 2.9 from the local Maven repository, if there) ------
+ap_jar=$(ls "$HOME"/.m2/repository/tools/profiler/async-profiler/2.9/async-profiler-2.9.jar 2>/dev/null || true)
+echo
+if [ -n "$ap_jar" ]; then
+  unzip -o -q -j "$ap_jar" linux-x64/libasyncProfiler.so -d "$d"
+  echo "Wall-clock profiles of the main thread (async-profiler 2.9, event=wall, 2 ms; one run each; inclusive share of"
+  echo "the main thread's samples, selected frames; the profiler itself slows the run):"
+  for what in version block-1GiB inplace-1GiB; do
+    case "$what" in
+      version) args=(--version) ;;
+      block-1GiB) args=(--mode block --json "$work/sw-1GiB.sst"); cat "$work/sw-1GiB.sst" > /dev/null ;;
+      inplace-1GiB) [ "$in_place" = yes ] || continue
+        args=(--in-place --mode same-size --value 0202020202020202 --json "$work/ip-1GiB.sst") ;;
+    esac
+    java "${opts[@]}" "-agentpath:$d/libasyncProfiler.so=start,event=wall,interval=2ms,threads,collapsed,file=$d/profile-$what.txt" \
+      -cp "$cp_swap" statelab.SwapSst "${args[@]}" > /dev/null 2>&1
+    echo
+    echo '```'
+    echo "$what: swap-sst ${args[*]}"
+    python3 - "$d/profile-$what.txt" <<'PY'
+import collections, re, sys
+keep = re.compile(r"statelab/|picocli/CommandLine\.(<init>|execute)$|jackson/databind/ObjectMapper\.(<clinit>|writeValueAsString)$"
+                  r"|SnappyLoader\.loadNativeLibrary$|ClassLoader\.loadClass$|FileChannelImpl\.(transferTo|force)$"
+                  r"|UnixNativeDispatcher\.rename$|LongHashFunction\.hashBytes$|Snappy\.(rawUncompress|uncompress|compress|rawCompress)$")
+total, inc = 0, collections.Counter()
+for line in open(sys.argv[1]):
+    stack, n = line.rsplit(" ", 1)
+    frames = stack.split(";")
+    if not frames[0].startswith("[main"):
+        continue
+    total += int(n)
+    for f in {f.split("(")[0] for f in frames}:
+        if keep.search(f):
+            inc[f] += int(n)
+print("main thread: %d samples (%.2f s)" % (total, total * 0.002))
+for f, n in inc.most_common(22):
+    print("%5.1f%%  %s" % (100.0 * n / total, f))
+PY
+    echo '```'
+  done
+else
+  echo "(No wall-clock profiles: async-profiler 2.9 is not in ~/.m2; mvn dependency:get -Dartifact=tools.profiler:async-profiler:2.9 fetches it.)"
+fi
+
+rm -f "$work/ip-4GiB.sst" # only this script uses it; 4 GiB less in the page cache
 echo
 echo "The block engine's own phases (bench/blockcopy/BlockCopy.java --json IN OUT: the same BlockRewriter, no inspect, no rename), ms:"
 echo

@@ -124,10 +124,14 @@ compare() {
   load_before=$(cut -d' ' -f1-3 /proc/loadavg)
   "${ab[@]}" -n "$runs" --warmup "$warmup" --timeout "$timeout" --vs "$b" -- "$@" > "$out" 2>&1 || true
   load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+  local cached
+  cached=$(cd "$S" && for f in flink-*.sst sw-*.sst ip-*.sst; do [ -f "$f" ] && fincore --bytes --noheadings --output RES,SIZE "$f" \
+    | awk -v f="$f" '{printf "%s %.0f%%, ", f, ($2 > 0 ? 100 * $1 / $2 : 0)}'; done | sed 's/, $//')
   {
     echo "### $id: $title"
     echo
     echo "load average before: $load_before; after: $load_after"
+    echo "in the page cache after: $cached (each swap-sst run reads the file the run before it wrote)"
     for side in A B; do
       local f="$work/$stamp.$id.$side.json"
       [ -s "$f" ] || continue
