@@ -5,8 +5,9 @@
 #
 # Runs the JVM exactly as ./jbang starts swap-sst (the options and CDS archive of `./jbang info tools`, the
 # classpath of `./jbang info classpath`) on bench/work/sst-engine/sw-SIZE.sst and ip-SIZE.sst (copies of the
-# inputs run.sh generates), for `--mode block` and for `--in-place --mode same-size` (when swap-sst has it; its
-# runs alternate --value 00.. and 01.. so that each one really patches). Each repetition runs twice:
+# inputs run.sh generates, copied afresh), for `--mode block` and for `--in-place --mode same-size` (when swap-sst
+# has it); the runs alternate --value 01.. and 00.. so that each one changes the stored value. Each repetition
+# runs twice:
 #  1. under strace -f -ttt -T, tracing only execve, openat, unlink, sendfile, fsync, rename, pwrite64 (through
 #     seccomp, so the rest runs at full speed); the phases are cut at the command's own system calls:
 #       JVM + CLI set-up . exec until the first thing done about the SST: opening it, a temporary file beside it
@@ -76,17 +77,16 @@ run_case() {
     block) f="$work/sw-$size.sst" ;;
     inplace) f="$work/ip-$size.sst" ;;
   esac
-  [ -f "$f" ] || cp "$work/flink-$size.sst" "$f"
-  if [ "$kind" = inplace ]; then cp "$work/flink-$size.sst" "$f"; rm -f "$d/inplace-$size.flip"; fi # known values
+  cp "$work/flink-$size.sst" "$f" # known values; then every run flips them (00.. / 01..), so that each run changes
+  rm -f "$d/$kind-$size.flip"      # the stored value (a value set to what it is changes nothing since 663aa30)
   cat "$f" > /dev/null
   for i in $(seq 1 "$repeat"); do
     for pass in strace memory; do
+      if [ -f "$d/$kind-$size.flip" ]; then rm "$d/$kind-$size.flip"; args=(--value 0000000000000000);
+      else touch "$d/$kind-$size.flip"; args=(--value 0101010101010101); fi
       case "$kind" in
-        block) args=(--mode block --json "$f") ;;
-        inplace) # alternate the value so that every run patches the file
-          if [ -f "$d/inplace-$size.flip" ]; then rm "$d/inplace-$size.flip"; args=(--value 0000000000000000);
-          else touch "$d/inplace-$size.flip"; args=(--value 0101010101010101); fi
-          args+=(--in-place --mode same-size --json "$f") ;;
+        block) args+=(--mode block --json "$f") ;;
+        inplace) args+=(--in-place --mode same-size --json "$f") ;;
       esac
       if [ "$pass" = strace ]; then
         strace -f --seccomp-bpf -ttt -T -e trace=execve,openat,unlink,sendfile,fsync,rename,pwrite64 \
@@ -243,7 +243,7 @@ if [ -n "$ap_jar" ]; then
   for what in version block-1GiB inplace-1GiB; do
     case "$what" in
       version) args=(--version) ;;
-      block-1GiB) args=(--mode block --json "$work/sw-1GiB.sst"); cat "$work/sw-1GiB.sst" > /dev/null ;;
+      block-1GiB) args=(--mode block --value 0202020202020202 --json "$work/sw-1GiB.sst"); cat "$work/sw-1GiB.sst" > /dev/null ;;
       inplace-1GiB) [ "$in_place" = yes ] || continue
         args=(--in-place --mode same-size --value 0202020202020202 --json "$work/ip-1GiB.sst") ;;
     esac

@@ -170,40 +170,47 @@ PY
   } >> "$body"
 }
 
+# One swap-sst run as one command for the timer: the value flips between 00.. and 01.. from run to run (a flag
+# file beside the SST says which is stored), so that every run changes the stored value: since 663aa30 a value set
+# to what it already is leaves its block as it was, and an in-place patch of it writes nothing. The JSON result is
+# appended to LOG. (a test and a touch/rm in sh: about 2 ms.)
+swap_cmd() { # SST LOG SWAP-SST-OPTIONS...
+  local sst=$1 logf=$2; shift 2
+  printf '%s' "if [ -e $sst.flip ]; then rm $sst.flip; v=0000000000000000; else touch $sst.flip; v=0101010101010101; fi; exec ./jbang swap-sst $* --value \$v --json $sst >>$logf 2>&1"
+}
+
 S="$work"
+rm -f "$S"/*.flip
 hot "$S/sw-100MiB.sst" "$S/flink-100MiB.sst"
 compare g1 "100 MiB: swap-sst --mode block (A) vs the C++ streaming rewrite (B)" 900 \
   "sh -c 'exec $cpp $S/flink-100MiB.sst $S/cpp-100MiB.out.sst >>$S/$stamp.g1.B.json 2>&1'" \
-  sh -c "exec ./jbang swap-sst --mode block --json $S/sw-100MiB.sst >>$S/$stamp.g1.A.json 2>&1"
+  sh -c "$(swap_cmd "$S/sw-100MiB.sst" "$S/$stamp.g1.A.json" --mode block)"
 
 hot "$S/sw-1GiB.sst" "$S/flink-1GiB.sst"
 compare g2 "1 GiB: swap-sst --mode block (A) vs cp (B)" 1800 \
   "cp $S/flink-1GiB.sst $S/cp-1GiB.out.sst" \
-  sh -c "exec ./jbang swap-sst --mode block --json $S/sw-1GiB.sst >>$S/$stamp.g2.A.json 2>&1"
+  sh -c "$(swap_cmd "$S/sw-1GiB.sst" "$S/$stamp.g2.A.json" --mode block)"
 rm -f "$S/cp-1GiB.out.sst"
 
 compare g2-floor "1 GiB: swap-sst --mode block (A) vs the JVM floor, ./jbang swap-sst --version (B)" 1800 \
   "./jbang swap-sst --version" \
-  sh -c "exec ./jbang swap-sst --mode block --json $S/sw-1GiB.sst >>$S/$stamp.g2-floor.A.json 2>&1"
+  sh -c "$(swap_cmd "$S/sw-1GiB.sst" "$S/$stamp.g2-floor.A.json" --mode block)"
 
 compare g2-fsync "1 GiB: swap-sst --mode block (A) vs cp and fsync of the copy (B), its I/O floor" 1800 \
   "sh -c 'cp $S/flink-1GiB.sst $S/cp-1GiB.out.sst && sync $S/cp-1GiB.out.sst'" \
-  sh -c "exec ./jbang swap-sst --mode block --json $S/sw-1GiB.sst >>$S/$stamp.g2-fsync.A.json 2>&1"
+  sh -c "$(swap_cmd "$S/sw-1GiB.sst" "$S/$stamp.g2-fsync.A.json" --mode block)"
 rm -f "$S/cp-1GiB.out.sst"
 
 hot "$S/sw-4GiB.sst" "$S/sw-1GiB.sst"
 compare g2-rss "swap-sst --mode block on 4 GiB (A) vs on 1 GiB (B): peak RSS flat in size?" 3600 \
-  "sh -c 'exec ./jbang swap-sst --mode block --json $S/sw-1GiB.sst >>$S/$stamp.g2-rss.B.json 2>&1'" \
-  sh -c "exec ./jbang swap-sst --mode block --json $S/sw-4GiB.sst >>$S/$stamp.g2-rss.A.json 2>&1"
+  "sh -c '$(swap_cmd "$S/sw-1GiB.sst" "$S/$stamp.g2-rss.B.json" --mode block)'" \
+  sh -c "$(swap_cmd "$S/sw-4GiB.sst" "$S/$stamp.g2-rss.A.json" --mode block)"
 
 if [ "$in_place" = yes ]; then
-  # Patching a value that is already the new one writes nothing: each run flips the value (00.. / 01..), so every
-  # timed run patches the block (a test and a touch/rm in sh, about 2 ms).
   hot "$S/ip-1GiB.sst"
-  rm -f "$S/ip-1GiB.flip"
   compare g3 "1 GiB: swap-sst --in-place --mode same-size (A) vs the JVM floor, ./jbang swap-sst --version (B)" 900 \
     "./jbang swap-sst --version" \
-    sh -c "if [ -e $S/ip-1GiB.flip ]; then rm $S/ip-1GiB.flip; v=0000000000000000; else touch $S/ip-1GiB.flip; v=0101010101010101; fi; exec ./jbang swap-sst --in-place --mode same-size --value \$v --json $S/ip-1GiB.sst >>$S/$stamp.g3.A.json 2>&1"
+    sh -c "$(swap_cmd "$S/ip-1GiB.sst" "$S/$stamp.g3.A.json" --in-place --mode same-size)"
 else
   {
     echo "### g3: 1 GiB: swap-sst --in-place --mode same-size"
@@ -241,7 +248,7 @@ compare f2 "java … statelab.SwapSst --version (A) vs a bare JVM, java -XX:+Use
     [ -f "$S/$prefix-$size.sst" ] || continue
     [ "$full" = - ] && full=""
     value=""
-    [ "$prefix" = ip ] && [ -e "$S/ip-$size.flip" ] && value="--value=0101010101010101"
+    [ -e "$S/$prefix-$size.sst.flip" ] && value="--value=0101010101010101"
     echo "\$ VerifySwap $full $value flink-$size.sst $prefix-$size.sst   (entries: $(entries_of "$size"))"
     ./jbang bench/swap-sst/VerifySwap.java $full $value "$S/flink-$size.sst" "$S/$prefix-$size.sst" 2>&1 || echo "VERIFY FAILED"
     echo
