@@ -282,6 +282,11 @@ echo
 echo "The block engine's own phases (bench/blockcopy/BlockCopy.java --json IN OUT: the same BlockRewriter, no inspect, no rename), ms:"
 echo
 echo '```'
+if ! ./jbang build bench/blockcopy/BlockCopy.java > "$d/bc-build.txt" 2>&1; then
+  echo "bench/blockcopy/BlockCopy.java does not build at this commit:"
+  grep -m 3 -E 'error:|required:|found:' "$d/bc-build.txt" | sed -E 's#^/[^ ]*/bench/#bench/#'
+  sizes=""
+fi
 for size in $sizes; do
   cat "$work/flink-$size.sst" > /dev/null
   for i in $(seq 1 "$repeat"); do
