@@ -19,7 +19,17 @@ import picocli.CommandLine.Spec;
  * commands can capture it.
  */
 public final class Output {
-    public static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    /**
+     * The one Jackson mapper of the toolkit, built on first use: building it loads a few hundred classes (a quarter
+     * of a command's start-up, measured in bench/sst-engine), which a command that prints no JSON never needs.
+     */
+    public static ObjectMapper mapper() {
+        return Mapper.INSTANCE;
+    }
+
+    private static final class Mapper {
+        static final ObjectMapper INSTANCE = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    }
 
     private static final boolean STDERR_IS_TERMINAL = isTerminal(2);
 
@@ -89,7 +99,7 @@ public final class Output {
 
     public static String toJson(Object value) {
         try {
-            return JSON.writeValueAsString(value);
+            return mapper().writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write JSON for " + value.getClass().getName(), e);
         }

@@ -59,7 +59,7 @@ public final class PipeInput {
             return Optional.of(last);
         }
         try {
-            JsonNode node = Output.JSON.readTree(last).get(jsonField);
+            JsonNode node = Output.mapper().readTree(last).get(jsonField);
             if (node == null || node.isNull() || node.asText().isBlank()) {
                 throw Failure.of(ExitCode.USAGE, "the JSON on stdin has no \"%s\" field: %s", jsonField, abbreviate(last));
             }

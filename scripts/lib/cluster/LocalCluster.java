@@ -109,8 +109,8 @@ public final class LocalCluster {
             return Optional.empty();
         }
         try {
-            JsonNode n = Output.JSON.readTree(stateFile().toFile());
-            return Optional.of(Output.JSON.treeToValue(n, Instance.class));
+            JsonNode n = Output.mapper().readTree(stateFile().toFile());
+            return Optional.of(Output.mapper().treeToValue(n, Instance.class));
         } catch (IOException | RuntimeException e) {
             throw Failure.of(ExitCode.FAILURE, "cannot read %s: %s (delete it if no cluster of this directory runs)",
                     stateFile(), e.getMessage());

@@ -37,7 +37,7 @@ public final class JobCatalog {
     public static Map<String, String> jobs(Path checkout) {
         Map<String, String> jobs = new LinkedHashMap<>();
         try {
-            JsonNode aliases = Output.JSON.readTree(checkout.resolve(Workspace.CATALOG).toFile()).path("aliases");
+            JsonNode aliases = Output.mapper().readTree(checkout.resolve(Workspace.CATALOG).toFile()).path("aliases");
             aliases.properties().forEach(e -> {
                 String ref = e.getValue().path("script-ref").asText("");
                 if (ref.startsWith("jobs/")) {
@@ -94,7 +94,7 @@ public final class JobCatalog {
     private static JobJar build(Path checkout, String canonical, String script, Consumer<String> progress) {
         JsonNode info;
         try {
-            info = Output.JSON.readTree(Jbang.run(checkout, List.of("info", "tools", "--quiet", script)));
+            info = Output.mapper().readTree(Jbang.run(checkout, List.of("info", "tools", "--quiet", script)));
         } catch (IOException e) {
             throw Failure.of(ExitCode.FAILURE, "jbang info tools %s did not print JSON: %s", script, e.getMessage());
         }

@@ -51,7 +51,7 @@ public record JobRecord(String jobId, String restUrl, String jobName, String job
             return Optional.empty();
         }
         try {
-            return Optional.of(Output.JSON.readerFor(JobRecord.class)
+            return Optional.of(Output.mapper().readerFor(JobRecord.class)
                     .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                     .readValue(file.toFile()));
         } catch (IOException e) {

@@ -29,7 +29,7 @@ public final class TamperLog {
             return List.of();
         }
         try {
-            return Output.JSON.readValue(file.toFile(), new TypeReference<List<Entry>>() {});
+            return Output.mapper().readValue(file.toFile(), new TypeReference<List<Entry>>() {});
         } catch (IOException e) {
             return List.of();
         }

@@ -92,7 +92,7 @@ public final class Session {
         if (result == null) {
             return;
         }
-        remember(Output.JSON.valueToTree(result));
+        remember(Output.mapper().valueToTree(result));
     }
 
     private void remember(JsonNode node) {
