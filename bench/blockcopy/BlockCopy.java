@@ -77,8 +77,8 @@ public final class BlockCopy implements Callable<Integer> {
         if (keepSize && padTo > 0) {
             throw Failure.of(ExitCode.USAGE, "--keep-size pads to IN's length; drop --pad-to");
         }
-        BlockRewriter.Options options = new BlockRewriter.Options(last, value, mergeOperands, verifyCopied, !noSync,
-                keepSize ? Files.size(in) : padTo);
+        BlockRewriter.Options options = BlockRewriter.Options.of(last, value).withMergeOperands(mergeOperands)
+                .withVerifyCopied(verifyCopied).withSync(!noSync).withPadTo(keepSize ? Files.size(in) : padTo);
         BlockRewriter.Result r;
         Path written;
         // BlockRewriter refuses bad input with a Failure (exit 8, "nothing written") and leaves no OUT behind.

@@ -71,6 +71,9 @@ public final class InPlacePatch {
              FileLock lock = lock(ch, sst)) {
             rollBack(sst, record, ch);
             check(ch, sst, plan);
+            if (plan.regions().isEmpty()) {
+                return new Applied(0, 0, 0); // the values are what they were to become: nothing to write, no record
+            }
             writeRecord(sst, record, plan);
             CrashPoint.reached("undo-synced");
             long written = 0;

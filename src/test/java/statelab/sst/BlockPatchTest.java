@@ -136,6 +136,20 @@ class BlockPatchTest {
     }
 
     @Test
+    void inPlaceWithValuesThatAreAlreadyThereWritesNothingAtAll() throws Exception {
+        Path in = generate("noop", FlinkLikeSst.Table.FLINK_DEFAULT);
+        InPlacePatch.apply(in, BlockPatch.plan(in, BlockRewriter.Options.of(5, EIGHT_ZEROS), false));
+        byte[] once = Files.readAllBytes(in);
+        BlockPatch.Plan again = BlockPatch.plan(in, BlockRewriter.Options.of(5, EIGHT_ZEROS), false);
+        assertThat(again.regions()).isEmpty();
+        assertThat(InPlacePatch.apply(in, again).bytesWritten()).isZero();
+        assertThat(Files.readAllBytes(in)).isEqualTo(once);
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString())).as("no undo record written").containsExactly("noop.sst");
+        }
+    }
+
+    @Test
     void inPlaceRefusesAFileThatIsNoLongerWhatThePlanWasMadeFrom() throws Exception {
         Path in = generate("moved", FlinkLikeSst.Table.FLINK_DEFAULT);
         BlockPatch.Plan plan = BlockPatch.plan(in, BlockRewriter.Options.of(5, EIGHT_ZEROS), false);
