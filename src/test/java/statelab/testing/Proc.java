@@ -73,8 +73,16 @@ public final class Proc {
 
     /** A java process on this JVM's own classpath. */
     public static List<String> java(String mainClass, String... args) {
+        // rocksdbjni and snappy-java extract their native libraries into java.io.tmpdir at every start and delete them
+        // only on a normal exit: the JVMs tests kill would leave them in /tmp (1.5 GB was seen), here in target/
+        Path tmp = Checkout.TARGET.resolve("jvm-tmp");
+        try {
+            Files.createDirectories(tmp);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), mainClass));
+                "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"), mainClass));
         cmd.addAll(List.of(args));
         return cmd;
     }
