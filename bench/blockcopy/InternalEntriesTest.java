@@ -119,15 +119,15 @@ public final class InternalEntriesTest implements Callable<Integer> {
             Path target = copy.resolve(sstB.getFileName());
             Path tmp = copy.resolve("tampered.tmp");
             if (method.startsWith("block-copy")) {
-                BlockRewriter.rewrite(target, tmp, new BlockRewriter.Options(LAST, NEW_VALUE, false, true, true,
-                        method.endsWith("--keep-size") ? Files.size(target) : 0));
+                BlockRewriter.rewrite(target, tmp, BlockRewriter.Options.of(LAST, NEW_VALUE).withVerifyCopied(true)
+                        .withPadTo(method.endsWith("--keep-size") ? Files.size(target) : 0));
             } else {
                 // Padded to B's length with the block-copy machinery (changing nothing more: the last 5 values are
                 // already zeros), so that RocksDB opens the DB and shows what the copy lost.
                 Path unpadded = copy.resolve("reader-copy.tmp");
                 readerCopy(target, unpadded);
                 BlockRewriter.rewrite(unpadded, tmp,
-                        new BlockRewriter.Options(LAST, NEW_VALUE, false, true, true, Files.size(target)));
+                        BlockRewriter.Options.of(LAST, NEW_VALUE).withVerifyCopied(true).withPadTo(Files.size(target)));
                 Files.delete(unpadded);
             }
             long before = Files.size(target);

@@ -33,6 +33,28 @@ class CatalogBuildIT {
         assertThat(r.exit()).as("%s", r).isZero();
     }
 
+    /** The benchmark harnesses that take product code with //SOURCES: a change of that code must not break them unseen. */
+    static Stream<String> benchScriptsOnProductCode() throws Exception {
+        List<String> scripts = new ArrayList<>();
+        try (Stream<java.nio.file.Path> files = java.nio.file.Files.walk(Checkout.ROOT.resolve("bench"))) {
+            for (java.nio.file.Path f : files.filter(p -> p.toString().endsWith(".java") && !p.startsWith(Checkout.ROOT.resolve("bench/work")))
+                    .toList()) {
+                if (java.nio.file.Files.readAllLines(f).stream().anyMatch(l -> l.startsWith("//SOURCES ../../scripts/"))) {
+                    scripts.add(Checkout.ROOT.relativize(f).toString());
+                }
+            }
+        }
+        assertThat(scripts).contains("bench/blockcopy/BlockCopy.java");
+        return scripts.stream().sorted();
+    }
+
+    @ParameterizedTest(name = "jbang build {0}")
+    @MethodSource("benchScriptsOnProductCode")
+    void benchHarnessesOnProductCodeBuild(String script) {
+        Proc.Result r = Checkout.jbang(Map.of(), "build", script);
+        assertThat(r.exit()).as("%s", r).isZero();
+    }
+
     @ParameterizedTest(name = "jbang {0} --help")
     @MethodSource("aliases")
     void commandsAnswerHelp(String alias) throws Exception {
