@@ -4,7 +4,7 @@ package statelab.sst.format;
  * Reads RocksDB's encodings (util/coding.h) from a byte array: LEB128 varints, zigzag "varsigned" ints and
  * little-endian fixed-width ints. Truncated input throws {@link BadTable}, never an index exception.
  */
-public final class ByteCursor {
+public final class ByteCursor implements VarintInput {
     public final byte[] buf;
     public int pos;
     public final int limit;
@@ -19,6 +19,7 @@ public final class ByteCursor {
         return pos < limit;
     }
 
+    @Override
     public long varint64() {
         long result = 0;
         for (int shift = 0; shift <= 63; shift += 7) {
@@ -34,26 +35,18 @@ public final class ByteCursor {
         throw new BadTable("varint longer than 10 bytes at byte " + pos);
     }
 
-    public int varint32() {
-        long v = varint64();
-        if (v < 0 || v > 0xffff_ffffL) {
-            throw new BadTable("varint32 out of range: " + v);
-        }
-        return (int) v;
-    }
-
-    /** RocksDB's GetVarsignedint64: zigzag-decoded varint64. */
-    public long varsigned64() {
-        long u = varint64();
-        return (u >>> 1) ^ -(u & 1);
-    }
-
     /** Moves past {@code n} bytes, checked like {@link #bytes}. */
-    public void skip(int n) {
+    @Override
+    public void skip(long n) {
         if (n < 0 || pos + n > limit) {
             throw new BadTable("entry of " + n + " bytes runs past the end of its block at byte " + pos);
         }
-        pos += n;
+        pos += (int) n;
+    }
+
+    @Override
+    public long position() {
+        return pos;
     }
 
     public byte[] bytes(int n) {

@@ -44,13 +44,11 @@ public final class IndexBlock implements TableIndex {
         BlockEntries.Layout l = BlockEntries.layout(contents, contents.length, what);
         int[] restarts = l.restarts();
         int[] starts = new int[Math.max(16, restarts.length)];
-        int n = 0;
         int ri = 0;
-        int prevKeyLength = 0;
-        long expected = 0; // where the next data block must start
-        long prevSize = -1;
+        IndexEntryReader entries = new IndexEntryReader(valueDeltaEncoded, true, what);
         ByteCursor in = new ByteCursor(contents, 0, l.entriesEnd());
         while (in.hasMore()) {
+            int n = entries.count();
             if (n == starts.length) {
                 starts = Arrays.copyOf(starts, n * 2);
             }
@@ -58,43 +56,13 @@ public final class IndexBlock implements TableIndex {
             if (ri < restarts.length && restarts[ri] == in.pos) {
                 ri++;
             }
-            int shared = in.varint32();
-            int nonShared = in.varint32();
-            int valueLength = valueDeltaEncoded ? -1 : in.varint32();
-            if (shared > prevKeyLength) {
-                throw new BadTable(what + ": entry shares " + shared + " bytes with a " + prevKeyLength + "-byte key");
-            }
-            in.skip(nonShared);
-            prevKeyLength = shared + nonShared;
-            int valueStart = in.pos;
-            long offset;
-            long size;
-            if (valueDeltaEncoded && shared != 0) {
-                if (prevSize < 0) {
-                    throw new BadTable(what + ": delta-encoded handle without a previous one");
-                }
-                offset = expected;
-                size = prevSize + in.varsigned64();
-            } else {
-                offset = in.varint64();
-                size = in.varint64();
-            }
-            if (valueLength >= 0 && in.pos - valueStart != valueLength) {
-                throw new BadTable(what + ": index value of " + valueLength + " bytes is more than a block handle "
-                        + "(index with first keys, kBinarySearchWithFirstKey?), not supported");
-            }
-            if (offset != expected) {
-                throw new BadTable("data block " + n + " starts at " + offset + ", expected " + expected
-                        + " (padding between blocks, block_align?), not supported");
-            }
-            expected = offset + size + BlockHandle.TRAILER;
-            prevSize = size;
-            n++;
+            entries.next(in);
         }
+        int n = entries.count();
         if (ri != restarts.length && !(n == 0 && restarts.length == 1)) {
             throw new BadTable(what + ": " + restarts.length + " restart offsets, " + ri + " at entry starts");
         }
-        return new IndexBlock(contents, valueDeltaEncoded, restarts, l.entriesEnd(), starts, n, expected, 0);
+        return new IndexBlock(contents, valueDeltaEncoded, restarts, l.entriesEnd(), starts, n, entries.dataEnd(), 0);
     }
 
     /**
@@ -112,56 +80,23 @@ public final class IndexBlock implements TableIndex {
         int ri = Math.max(0, restarts.length - keep - 1);
         while (true) {
             int[] starts = new int[16];
-            int n = 0;
-            int prevKeyLength = 0;
-            long expected = -1;
-            long prevSize = -1;
+            IndexEntryReader entries = new IndexEntryReader(valueDeltaEncoded, false, what);
             ByteCursor in = new ByteCursor(contents, Math.min(restarts[ri], l.entriesEnd()), l.entriesEnd());
             while (in.hasMore()) {
-                if (n == starts.length) {
-                    starts = Arrays.copyOf(starts, n * 2);
+                if (entries.count() == starts.length) {
+                    starts = Arrays.copyOf(starts, starts.length * 2);
                 }
-                starts[n] = in.pos;
-                int shared = in.varint32();
-                int nonShared = in.varint32();
-                int valueLength = valueDeltaEncoded ? -1 : in.varint32();
-                if (shared > prevKeyLength) {
-                    throw new BadTable(what + ": entry shares " + shared + " bytes with a " + prevKeyLength + "-byte key");
-                }
-                in.skip(nonShared);
-                prevKeyLength = shared + nonShared;
-                int valueStart = in.pos;
-                long offset;
-                long size;
-                if (valueDeltaEncoded && shared != 0) {
-                    if (prevSize < 0) {
-                        throw new BadTable(what + ": delta-encoded handle without a previous one");
-                    }
-                    offset = expected;
-                    size = prevSize + in.varsigned64();
-                } else {
-                    offset = in.varint64();
-                    size = in.varint64();
-                }
-                if (valueLength >= 0 && in.pos - valueStart != valueLength) {
-                    throw new BadTable(what + ": index value of " + valueLength + " bytes is more than a block handle "
-                            + "(index with first keys, kBinarySearchWithFirstKey?), not supported");
-                }
-                if (expected >= 0 && offset != expected) {
-                    throw new BadTable("data block at " + offset + " expected at " + expected
-                            + " (padding between blocks, block_align?), not supported");
-                }
-                expected = offset + size + BlockHandle.TRAILER;
-                prevSize = size;
-                n++;
+                starts[entries.count()] = in.pos;
+                entries.next(in);
             }
+            int n = entries.count();
             if (n > keep || ri == 0) {
                 int base = (int) totalBlocks - n;
                 if (base < 0 || (ri == 0 && base != 0)) {
                     throw new BadTable("properties say " + totalBlocks + " data blocks, the index lists " + (ri == 0 ? n : "more"));
                 }
                 return new IndexBlock(contents, valueDeltaEncoded, restarts, l.entriesEnd(), starts, (int) totalBlocks,
-                        Math.max(0, expected), base);
+                        entries.dataEnd(), base);
             }
             ri = Math.max(0, ri - (keep + 1 - n));
         }

@@ -2,6 +2,7 @@ package statelab.sst.format;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.Arrays;
@@ -101,6 +102,15 @@ public final class StreamedIndex implements TableIndex {
      */
     public static StreamedIndex read(FileChannel ch, BlockHandle stored, int checksumType, boolean valueDeltaEncoded, int keep)
             throws IOException {
+        try {
+            return scan(ch, stored, checksumType, valueDeltaEncoded, keep);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static StreamedIndex scan(FileChannel ch, BlockHandle stored, int checksumType, boolean valueDeltaEncoded, int keep)
+            throws IOException {
         String what = "index block";
         int compression = verify(ch, stored, checksumType, what);
         long length = compression == StoredBlock.SNAPPY ? SnappyStream.uncompressedLength(ch, stored.offset(), stored.size())
@@ -118,51 +128,18 @@ public final class StreamedIndex implements TableIndex {
         }
         Ring ring = new Ring(Math.max(1, keep));
         Cursor in = new Cursor(contents(ch, stored, compression));
-        int n = 0;
-        int prevKeyLength = 0;
-        long expected = 0;
-        long prevSize = -1;
+        IndexEntryReader entries = new IndexEntryReader(valueDeltaEncoded, true, what);
         while (in.consumed < entriesEnd) {
             long start = in.consumed;
             in.mark();
-            int shared = in.varint32();
-            int nonShared = in.varint32();
-            int valueLength = valueDeltaEncoded ? -1 : in.varint32();
-            if (shared > prevKeyLength) {
-                throw new BadTable(what + ": entry shares " + shared + " bytes with a " + prevKeyLength + "-byte key");
-            }
-            in.skip(nonShared);
-            prevKeyLength = shared + nonShared;
-            long valueStart = in.consumed;
-            long offset;
-            long blockSize;
-            if (valueDeltaEncoded && shared != 0) {
-                if (prevSize < 0) {
-                    throw new BadTable(what + ": delta-encoded handle without a previous one");
-                }
-                offset = expected;
-                blockSize = prevSize + in.varsigned64();
-            } else {
-                offset = in.varint64();
-                blockSize = in.varint64();
-            }
-            if (valueLength >= 0 && in.consumed - valueStart != valueLength) {
-                throw new BadTable(what + ": index value of " + valueLength + " bytes is more than a block handle "
-                        + "(index with first keys, kBinarySearchWithFirstKey?), not supported");
-            }
-            if (offset != expected) {
-                throw new BadTable("data block " + n + " starts at " + offset + ", expected " + expected
-                        + " (padding between blocks, block_align?), not supported");
-            }
+            entries.next(in);
             if (in.consumed > entriesEnd) {
-                throw new BadTable(what + ": entry " + n + " runs into the restart array");
+                throw new BadTable(what + ": entry " + (entries.count() - 1) + " runs into the restart array");
             }
-            ring.add(start, offset, blockSize, in.marked());
-            expected = offset + blockSize + BlockHandle.TRAILER;
-            prevSize = blockSize;
-            n++;
+            ring.add(start, entries.offset(), entries.size(), in.marked());
         }
-        return new StreamedIndex(ch, stored, compression, valueDeltaEncoded, length, entriesEnd, raw, n, expected, ring);
+        return new StreamedIndex(ch, stored, compression, valueDeltaEncoded, length, entriesEnd, raw, entries.count(),
+                entries.dataEnd(), ring);
     }
 
     @Override
@@ -207,6 +184,14 @@ public final class StreamedIndex implements TableIndex {
      * {@code first - 1} and later entries must have been kept.
      */
     public Written rewrite(int first, List<BlockHandle> newHandles, FileChannel out, long at, int checksumType) throws IOException {
+        try {
+            return write(first, newHandles, out, at, checksumType);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private Written write(int first, List<BlockHandle> newHandles, FileChannel out, long at, int checksumType) throws IOException {
         if (newHandles.size() != size - first || !holds(Math.max(0, first - 1)) || (first > 0 && !holds(first))) {
             throw new IllegalArgumentException("blocks " + first + ".." + (size - 1) + " cannot be rewritten from the kept entries");
         }
@@ -350,8 +335,12 @@ public final class StreamedIndex implements TableIndex {
         return in.fixed32();
     }
 
-    /** Reads RocksDB's encodings from a stream, counting the bytes consumed; can capture the bytes of one entry. */
-    private static final class Cursor {
+    /**
+     * Reads RocksDB's encodings from a stream, counting the bytes consumed; can capture the bytes of one entry. A
+     * failed read of the stream is an {@link UncheckedIOException} (the entries are read through
+     * {@link VarintInput}), which {@link #read} and {@link #rewrite} turn back into the {@link IOException} it was.
+     */
+    private static final class Cursor implements VarintInput {
         private final InputStream in;
         private final byte[] buf = new byte[64 << 10];
         private int pos;
@@ -364,8 +353,13 @@ public final class StreamedIndex implements TableIndex {
             this.in = in;
         }
 
-        private void fill() throws IOException {
-            int n = in.read(buf, 0, buf.length);
+        private void fill() {
+            int n;
+            try {
+                n = in.read(buf, 0, buf.length);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
             if (n <= 0) {
                 throw new BadTable("index block ends early, at byte " + consumed);
             }
@@ -373,7 +367,7 @@ public final class StreamedIndex implements TableIndex {
             lim = n;
         }
 
-        int readByte() throws IOException {
+        int readByte() {
             if (pos == lim) {
                 fill();
             }
@@ -396,7 +390,8 @@ public final class StreamedIndex implements TableIndex {
             return captured;
         }
 
-        long varint64() throws IOException {
+        @Override
+        public long varint64() {
             long result = 0;
             for (int shift = 0; shift <= 63; shift += 7) {
                 int b = readByte();
@@ -408,24 +403,17 @@ public final class StreamedIndex implements TableIndex {
             throw new BadTable("varint longer than 10 bytes at byte " + consumed);
         }
 
-        int varint32() throws IOException {
-            long v = varint64();
-            if (v < 0 || v > 0xffff_ffffL) {
-                throw new BadTable("varint32 out of range: " + v);
-            }
-            return (int) v;
-        }
-
-        long varsigned64() throws IOException {
-            long u = varint64();
-            return (u >>> 1) ^ -(u & 1);
-        }
-
-        int fixed32() throws IOException {
+        int fixed32() {
             return readByte() | readByte() << 8 | readByte() << 16 | readByte() << 24;
         }
 
-        void skip(long n) throws IOException {
+        @Override
+        public long position() {
+            return consumed;
+        }
+
+        @Override
+        public void skip(long n) {
             if (capturing) {
                 for (long i = 0; i < n; i++) {
                     readByte();

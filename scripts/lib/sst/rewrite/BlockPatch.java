@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import statelab.cli.ExitCode;
 import statelab.cli.Failure;
-import statelab.sst.format.BadTable;
 import statelab.sst.format.BlockBasedTable;
 import statelab.sst.format.BlockEntries;
 import statelab.sst.format.BlockHandle;
@@ -73,17 +72,7 @@ public final class BlockPatch {
      * keep its length (one line saying which block and by how much).
      */
     public static Plan plan(Path sst, BlockRewriter.Options o, boolean keepChecksums) throws IOException {
-        if (o.lastN() < 1) {
-            throw Failure.of(ExitCode.USAGE, "the number of entries to change must be at least 1, got %d", o.lastN());
-        }
-        if (!Files.isRegularFile(sst)) {
-            throw Failure.of(ExitCode.NOT_FOUND, "no such file: %s", sst);
-        }
-        try (FileChannel in = FileChannel.open(sst, StandardOpenOption.READ)) {
-            return plan(in, o, keepChecksums);
-        } catch (BadTable e) {
-            throw new Failure(ExitCode.BAD_STATE, sst + ": " + e.getMessage() + "; nothing written", e);
-        }
+        return BlockRewriter.read(sst, o, in -> plan(in, o, keepChecksums));
     }
 
     private static Plan plan(FileChannel in, BlockRewriter.Options o, boolean keepChecksums) throws IOException {

@@ -139,15 +139,7 @@ public final class BlockRewriter {
      * the file system also leaves no target behind.
      */
     public static Result rewrite(Path source, Path target, Options o) throws IOException {
-        if (o.lastN() < 1) {
-            throw Failure.of(ExitCode.USAGE, "the number of entries to change must be at least 1, got %d", o.lastN());
-        }
-        if (o.value() == null) {
-            throw Failure.of(ExitCode.USAGE, "no new value given");
-        }
-        if (!Files.isRegularFile(source)) {
-            throw Failure.of(ExitCode.NOT_FOUND, "no such file: %s", source);
-        }
+        check(source, o);
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             throw Failure.of(ExitCode.CONFLICT, "%s exists; remove it first", target);
         }
@@ -175,14 +167,35 @@ public final class BlockRewriter {
      * same refusals for options and tables, {@link ExitCode#BAD_STATE} with "nothing written".
      */
     public static List<Change> preview(Path source, Options o) throws IOException {
+        return read(source, o, in -> locate(in, o, Reading.INDEX_END).changes());
+    }
+
+    /** The options and the source every change checks first: {@link ExitCode#USAGE}, {@link ExitCode#NOT_FOUND}. */
+    private static void check(Path source, Options o) {
         if (o.lastN() < 1) {
             throw Failure.of(ExitCode.USAGE, "the number of entries to change must be at least 1, got %d", o.lastN());
+        }
+        if (o.value() == null) {
+            throw Failure.of(ExitCode.USAGE, "no new value given");
         }
         if (!Files.isRegularFile(source)) {
             throw Failure.of(ExitCode.NOT_FOUND, "no such file: %s", source);
         }
+    }
+
+    /** What is read from an open table. */
+    interface TableRead<T> {
+        T from(FileChannel in) throws IOException;
+    }
+
+    /**
+     * Checks the options and the source, opens it and reads {@code read} from it; a table it cannot keep faithful
+     * is {@link ExitCode#BAD_STATE} with "nothing written" (nothing is written while reading).
+     */
+    static <T> T read(Path source, Options o, TableRead<T> read) throws IOException {
+        check(source, o);
         try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
-            return locate(in, o, Reading.INDEX_END).changes();
+            return read.from(in);
         } catch (BadTable e) {
             throw new Failure(ExitCode.BAD_STATE, source + ": " + e.getMessage() + "; nothing written", e);
         }
