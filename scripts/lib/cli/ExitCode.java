@@ -20,7 +20,9 @@ public enum ExitCode {
     BAD_STATE(8, "State that cannot be used as asked: not an SST, canonical savepoint, entries that would be lost."),
     CONFLICT(9, "Already taken: the port is used by another process, or the file exists."),
     RESTORE_FAILED(10, "resume: verdict RESTORE_FAILED (Flink did not restore the savepoint)."),
-    CANNOT_WRITE(11, "A file or directory cannot be written (read-only, permissions, disk full); nothing was changed.");
+    CANNOT_WRITE(11, "A file or directory cannot be written (read-only, permissions, disk full); nothing was changed."),
+    DIFFERENT(12, "diff: the two savepoints' keyed state differs."),
+    RESTORED_ALTERED(13, "resume --verify: verdict RESTORED_ALTERED (Flink restored the altered values and runs on them).");
 
     public final int code;
     public final String meaning;

@@ -27,11 +27,13 @@ public final class FlinkKeyCodec {
     private final TypeSerializer<?> valueSerializer;
     private final int keyGroupPrefixBytes;
     private final boolean ambiguousKeyPossible;
+    private final int maxParallelism;
 
     private FlinkKeyCodec(TypeSerializer<?> key, TypeSerializer<?> namespace, TypeSerializer<?> value, int maxParallelism) {
         this.keySerializer = key;
         this.namespaceSerializer = namespace;
         this.valueSerializer = value;
+        this.maxParallelism = maxParallelism;
         this.keyGroupPrefixBytes = CompositeKeySerializationUtils.computeRequiredBytesInKeyGroupPrefix(maxParallelism);
         this.ambiguousKeyPossible = key != null && namespace != null
                 && CompositeKeySerializationUtils.isAmbiguousKeyPossible(key, namespace);
@@ -116,6 +118,165 @@ public final class FlinkKeyCodec {
             }
         }
         return out;
+    }
+
+    /**
+     * A RocksDB key of a Flink keyed state, decoded: its key group, the job's key, the namespace (null for
+     * VoidNamespace, the namespace of state outside windows), the map key of MapState (else null), and how many
+     * bytes the serializers left unread.
+     */
+    public record Key(int keyGroup, Object key, Object namespace, Object userKey, int unread) {}
+
+    /** Whether {@link #decodeKey} and {@link #decodeValue} can decode anything (the key serializer was restored). */
+    public boolean decodesKeys() {
+        return keySerializer != null;
+    }
+
+    public boolean decodesValues() {
+        return valueSerializer != null;
+    }
+
+    /** The state's kind as its value serializer shows it: map, list, or value (value, reducing, aggregating). */
+    public String valueShape() {
+        return valueSerializer instanceof MapSerializer<?, ?> ? "map" : valueSerializer instanceof ListSerializer<?> ? "list" : "value";
+    }
+
+    /** The key decoded; an {@link IOException} or runtime exception when the bytes are not this state's. */
+    public Key decodeKey(byte[] bytes) throws IOException {
+        if (keySerializer == null) {
+            throw new IOException("the key serializer could not be restored");
+        }
+        DataInputDeserializer in = new DataInputDeserializer(bytes);
+        int keyGroup = CompositeKeySerializationUtils.readKeyGroup(keyGroupPrefixBytes, in);
+        Object key = CompositeKeySerializationUtils.readKey(keySerializer, in, ambiguousKeyPossible);
+        Object namespace = null;
+        if (namespaceSerializer != null) {
+            Object ns = CompositeKeySerializationUtils.readNamespace(namespaceSerializer, in, ambiguousKeyPossible);
+            namespace = ns instanceof org.apache.flink.runtime.state.VoidNamespace ? null : ns;
+        }
+        Object userKey = null;
+        if (valueSerializer instanceof MapSerializer<?, ?> map && in.available() > 0) {
+            userKey = map.getKeySerializer().deserialize(in);
+        }
+        return new Key(keyGroup, key, namespace, userKey, in.available());
+    }
+
+    /** The value decoded (a List for ListState); an exception when the bytes are not this state's. */
+    public Object decodeValue(byte[] bytes) throws IOException {
+        if (valueSerializer == null) {
+            throw new IOException("the value serializer could not be restored");
+        }
+        DataInputDeserializer in = new DataInputDeserializer(bytes);
+        Object value;
+        if (valueSerializer instanceof MapSerializer<?, ?> map) {
+            value = in.readBoolean() ? null : map.getValueSerializer().deserialize(in);
+        } else if (valueSerializer instanceof ListSerializer<?> list) {
+            value = elements(list.getElementSerializer(), in);
+        } else {
+            value = valueSerializer.deserialize(in);
+        }
+        if (in.available() > 0) {
+            throw new IOException(in.available() + " bytes left after the value");
+        }
+        return value;
+    }
+
+    /**
+     * The RocksDB key Flink writes for {@code key} of a state outside windows (VoidNamespace), in the key group
+     * Flink assigns it: what {@code edit --set}/{@code --delete} write. Only value-like states (not map or list).
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public byte[] encodeKey(Object key) throws IOException {
+        int keyGroup = org.apache.flink.runtime.state.KeyGroupRangeAssignment.assignToKeyGroup(key, maxParallelism);
+        org.apache.flink.core.memory.DataOutputSerializer out = new org.apache.flink.core.memory.DataOutputSerializer(32);
+        CompositeKeySerializationUtils.writeKeyGroup(keyGroup, keyGroupPrefixBytes, out);
+        CompositeKeySerializationUtils.writeKey(key, (TypeSerializer) keySerializer, out, ambiguousKeyPossible);
+        CompositeKeySerializationUtils.writeNameSpace(org.apache.flink.runtime.state.VoidNamespace.INSTANCE,
+                (TypeSerializer) namespaceSerializer, out, ambiguousKeyPossible);
+        return out.getCopyOfBuffer();
+    }
+
+    /** The bytes of {@code value} in the state's value serializer (value-like states only). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public byte[] encodeValue(Object value) throws IOException {
+        org.apache.flink.core.memory.DataOutputSerializer out = new org.apache.flink.core.memory.DataOutputSerializer(16);
+        ((TypeSerializer) valueSerializer).serialize(value, out);
+        return out.getCopyOfBuffer();
+    }
+
+    /** Parses {@code text} as a key of this state (its key serializer's type); a one-line reason when it cannot. */
+    public Object parseKey(String text) {
+        return parse(keySerializer, text, "key");
+    }
+
+    /** Parses {@code text} as a value of this state; a one-line reason when it cannot. */
+    public Object parseValue(String text) {
+        return parse(valueSerializer, text, "value");
+    }
+
+    /** The key group of {@code key} (a decoded key of this state's key type). */
+    public int keyGroupOf(Object key) {
+        return org.apache.flink.runtime.state.KeyGroupRangeAssignment.assignToKeyGroup(key, maxParallelism);
+    }
+
+    /** The name of the serializer's type, as a user would write it: String, Integer, Long, ... */
+    public static String typeName(TypeSerializer<?> serializer) {
+        if (serializer == null) {
+            return "unknown";
+        }
+        try {
+            Object instance = serializer.createInstance();
+            if (instance != null) {
+                return instance.getClass().getSimpleName();
+            }
+        } catch (RuntimeException ignored) {
+            // some serializers create no instance; their own name then
+        }
+        return serializer.getClass().getSimpleName().replace("Serializer", "");
+    }
+
+    private static Object parse(TypeSerializer<?> serializer, String text, String what) {
+        if (serializer == null) {
+            throw new IllegalArgumentException("the " + what + " serializer could not be restored from the savepoint");
+        }
+        String type = serializer.getClass().getName();
+        try {
+            return switch (type) {
+                case "org.apache.flink.api.common.typeutils.base.StringSerializer" -> text;
+                case "org.apache.flink.api.common.typeutils.base.IntSerializer" -> Integer.valueOf(text.trim());
+                case "org.apache.flink.api.common.typeutils.base.LongSerializer" -> Long.valueOf(text.trim());
+                case "org.apache.flink.api.common.typeutils.base.ShortSerializer" -> Short.valueOf(text.trim());
+                case "org.apache.flink.api.common.typeutils.base.ByteSerializer" -> Byte.valueOf(text.trim());
+                case "org.apache.flink.api.common.typeutils.base.DoubleSerializer" -> Double.valueOf(text.trim());
+                case "org.apache.flink.api.common.typeutils.base.FloatSerializer" -> Float.valueOf(text.trim());
+                case "org.apache.flink.api.common.typeutils.base.BooleanSerializer" -> parseBoolean(text.trim());
+                case "org.apache.flink.api.common.typeutils.base.CharSerializer" -> {
+                    if (text.length() != 1) {
+                        throw new NumberFormatException("not one character");
+                    }
+                    yield text.charAt(0);
+                }
+                default -> throw new IllegalArgumentException("a " + what + " of type " + typeName(serializer)
+                        + " cannot be given on the command line (String, numbers, Boolean and Character can)");
+            };
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a " + typeName(serializer) + " (the state's " + what + " type)");
+        }
+    }
+
+    private static Boolean parseBoolean(String text) {
+        if (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")) {
+            return Boolean.valueOf(text);
+        }
+        throw new NumberFormatException("not true or false");
+    }
+
+    public TypeSerializer<?> keySerializer() {
+        return keySerializer;
+    }
+
+    public TypeSerializer<?> valueSerializer() {
+        return valueSerializer;
     }
 
     public static String hex(byte[] bytes) {

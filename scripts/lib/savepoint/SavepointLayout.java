@@ -149,6 +149,11 @@ public final class SavepointLayout {
         return dir;
     }
 
+    /** Flink's own view of {@code _metadata}: operators, their subtasks' state handles. */
+    public CheckpointMetadata metadata() {
+        return metadata;
+    }
+
     public List<StateFile> files() {
         return files;
     }
@@ -158,6 +163,14 @@ public final class SavepointLayout {
         return metadata.getCheckpointProperties() != null
                 && metadata.getCheckpointProperties().getCheckpointType() instanceof SavepointType t
                 ? Optional.of(t.getFormatType()) : Optional.empty();
+    }
+
+    /** {@link Failure} for a canonical savepoint: its keyed state is Flink's own stream format, not RocksDB's files. */
+    public void requireNative() {
+        if (format().orElse(SavepointFormatType.NATIVE) == SavepointFormatType.CANONICAL) {
+            throw Failure.of(ExitCode.BAD_STATE, "%s is a canonical savepoint: its keyed state is in Flink's own format, "
+                    + "not RocksDB SST files; take a native one (savepoint --format native)", dir);
+        }
     }
 
     /** Operator (uid, else name, else id) → SST bytes in it. */
@@ -174,10 +187,7 @@ public final class SavepointLayout {
      * family each SST's properties record) of any operator, or of {@code operator}, chosen by subtask the same way.
      */
     public List<StateFile> targets(String operator, Integer subtask, String file, String state) {
-        if (format().orElse(SavepointFormatType.NATIVE) == SavepointFormatType.CANONICAL) {
-            throw Failure.of(ExitCode.BAD_STATE, "%s is a canonical savepoint: its keyed state is in Flink's own format, "
-                    + "not RocksDB SST files; take a native one (savepoint --format native)", dir);
-        }
+        requireNative();
         List<StateFile> ssts = files.stream().filter(f -> f.kind() == Kind.SST).toList();
         if (ssts.isEmpty()) {
             throw Failure.of(ExitCode.BAD_STATE, "%s holds no RocksDB SST files (no keyed state in RocksDB's native format)", dir);

@@ -1,0 +1,163 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES lib/cli/*.java
+//SOURCES lib/flink/*.java
+//SOURCES lib/savepoint/*.java
+//SOURCES lib/sst/format/*.java
+//DESCRIPTION Show what a savepoint holds: operators, keyed states and their types, files; with --entries, every entry decoded.
+package statelab;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import statelab.cli.CommandRunner;
+import statelab.cli.ExitCode;
+import statelab.cli.Failure;
+import statelab.cli.Output;
+import statelab.cli.PipeInput;
+import statelab.flink.SavepointPath;
+import statelab.savepoint.SavepointLayout;
+import statelab.savepoint.SavepointSummary;
+import statelab.savepoint.StateScan;
+
+/**
+ * {@code inspect SAVEPOINT [--entries]}: a savepoint as a user thinks of it. Without {@code --entries}: checkpoint,
+ * format, operators, keyed states (kind, key and value types from the serializer snapshots the savepoint stores),
+ * and every file with what it is. With {@code --entries}: every live entry of the keyed state, decoded with those
+ * serializers, read by RocksDB itself (newest version wins, tombstones hide, list operands joined); a table on a
+ * terminal, tab-separated lines in a pipe, one JSON object per line with {@code --json}.
+ */
+@Command(name = "inspect", mixinStandardHelpOptions = true, version = "StateLab inspect (Flink 2.3.0)",
+        description = {"Show what a savepoint (argument or stdin) holds: operators, keyed states and their types, files.",
+                "--entries: every entry of the keyed state, decoded (key group, key, namespace, map key, value)."})
+public final class Inspect implements Callable<Integer> {
+    @Mixin Output output;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SAVEPOINT", description = "The savepoint directory (default: read from stdin).")
+    String savepointArg;
+
+    @Option(names = "--entries", description = "Print every entry of the keyed state, decoded.")
+    boolean entries;
+
+    @Option(names = "--state", paramLabel = "NAME", description = "Only this keyed state (implies --entries).")
+    String state;
+
+    @Option(names = "--operator", paramLabel = "UID", description = "Only this operator (uid, name or id; implies --entries).")
+    String operator;
+
+    @Option(names = "--key", paramLabel = "KEY", description = "Only entries whose key prints as KEY (implies --entries).")
+    String key;
+
+    @Option(names = "--limit", paramLabel = "N", description = "At most N entries (implies --entries).")
+    Long limit;
+
+    /** What {@code --entries} reports at its end (stderr on a terminal; the JSON lines carry the entries). */
+    public record Scanned(long entries, long undecoded) {}
+
+    @Override
+    public Integer call() {
+        Path dir = SavepointPath.directory(PipeInput.argumentOrStdin(savepointArg, "savepoint", "savepoint path", "savepoint or swap-sst"));
+        if (limit != null && limit < 0) {
+            throw Failure.of(ExitCode.USAGE, "--limit must be 0 or more, got %d", limit);
+        }
+        SavepointLayout layout = SavepointLayout.load(dir);
+        if (!(entries || state != null || operator != null || key != null || limit != null)) {
+            SavepointSummary.Summary summary = SavepointSummary.of(layout);
+            output.result(SavepointSummary.plain(summary), summary);
+            return ExitCode.OK.code;
+        }
+        layout.requireNative();
+        Scanned scanned = print(layout, new StateScan.Filter(operator, state, key), limit == null ? Long.MAX_VALUE : limit, output);
+        output.progress("%d entries%s", scanned.entries(), scanned.undecoded() > 0 ? ", " + scanned.undecoded() + " not fully decoded (see note)" : "");
+        return ExitCode.OK.code;
+    }
+
+    /** Streams the entries to stdout: JSON lines, a table on a terminal, tab-separated lines otherwise. */
+    static Scanned print(SavepointLayout layout, StateScan.Filter filter, long limit, Output output) {
+        PrintWriter out = output.out();
+        boolean table = !output.json() && Output.isTerminal(1);
+        List<String[]> pending = new ArrayList<>();
+        int[] widths = new int[COLUMNS.length];
+        long[] counts = new long[2];
+        boolean tsv = !output.json() && !table;
+        if (limit > 0) {
+            new StateScan(layout).scan(filter, (e, k, v) -> {
+                if (tsv && counts[0] == 0) {
+                    out.println(String.join("\t", COLUMNS));
+                }
+                counts[0]++;
+                if (e.note() != null) {
+                    counts[1]++;
+                }
+                if (output.json()) {
+                    out.println(Output.toJson(e));
+                } else if (table && pending != null && counts[0] <= TABLE_SAMPLE) {
+                    pending.add(row(e));
+                    if (counts[0] == TABLE_SAMPLE) {
+                        flushTable(out, pending, widths);
+                    }
+                } else if (table) {
+                    out.println(format(row(e), widths));
+                } else {
+                    out.println(String.join("\t", row(e)));
+                }
+                return counts[0] < limit;
+            });
+        }
+        if (table && counts[0] < TABLE_SAMPLE) {
+            flushTable(out, pending, widths);
+        } else if (tsv && counts[0] == 0) {
+            out.println(String.join("\t", COLUMNS));
+        }
+        out.flush();
+        return new Scanned(counts[0], counts[1]);
+    }
+
+    private static final String[] COLUMNS = {"operator", "subtask", "state", "keyGroup", "key", "namespace", "mapKey", "value", "note"};
+    /** A table's widths are those of its first rows. */
+    private static final int TABLE_SAMPLE = 200;
+
+    private static String[] row(StateScan.Entry e) {
+        return new String[] {e.operator(), String.valueOf(e.subtask()), e.state(), e.keyGroup() == null ? "" : e.keyGroup().toString(),
+                String.valueOf(e.key()), e.namespace() == null ? "" : String.valueOf(e.namespace()),
+                e.mapKey() == null ? "" : String.valueOf(e.mapKey()), String.valueOf(e.value()), e.note() == null ? "" : e.note()};
+    }
+
+    private static void flushTable(PrintWriter out, List<String[]> rows, int[] widths) {
+        for (int i = 0; i < COLUMNS.length; i++) {
+            widths[i] = COLUMNS[i].length();
+        }
+        for (String[] r : rows) {
+            for (int i = 0; i < r.length; i++) {
+                widths[i] = Math.max(widths[i], Math.min(r[i].length(), 40));
+            }
+        }
+        out.println(format(COLUMNS, widths));
+        rows.forEach(r -> out.println(format(r, widths)));
+        rows.clear();
+    }
+
+    private static String format(String[] r, int[] widths) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < r.length; i++) {
+            if (i > 0) {
+                sb.append("  ");
+            }
+            sb.append(r[i]);
+            if (i < r.length - 1) {
+                sb.append(" ".repeat(Math.max(0, widths[i] - r[i].length())));
+            }
+        }
+        return sb.toString().stripTrailing();
+    }
+
+    public static void main(String[] args) {
+        CommandRunner.main(new Inspect(), args);
+    }
+}
