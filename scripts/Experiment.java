@@ -84,6 +84,10 @@ public final class Experiment implements Callable<Integer> {
             description = "Deadline for each waiting step (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
+    @Option(names = "--no-verify", negatable = false, description = "Do not verify a RESTORED: instead of a savepoint of the restored "
+            + "job showing which values it runs on (RESTORED_ALTERED), word-count replays its words and its output is shown.")
+    boolean noVerify;
+
     @Option(names = "--keep-job", description = "Leave the resumed job running at the end (default: cancel it).")
     boolean keepJob;
 
@@ -148,6 +152,7 @@ public final class Experiment implements Callable<Integer> {
             String verdict = r.resume() == null ? r.verdict() : r.resume().verdict();
             String why = r.resume() == null ? ""
                     : r.resume().rootCause() != null ? shortPaths(r.resume().rootCause())
+                    : r.resume().proof() != null ? r.resume().proof().summary()
                     : r.restoredOutput() != null && !r.restoredOutput().isEmpty()
                             ? "runs on the altered values: " + String.join(" ", r.restoredOutput())
                     : r.resume().reason() != null ? r.resume().reason() : "";
@@ -186,13 +191,15 @@ public final class Experiment implements Callable<Integer> {
             var dir = SavepointPath.directory(taken.savepoint());
             SwapSst.Swapped swapped = newValue == null ? null
                     : step("swap-sst", () -> SwapSst.swap(SwapSst.Request.lastValues(dir, last, newValue, mode, largest), output));
-            // after the restore, word-count counts the same words again, so restored counts show in its output
-            List<String> resumeArgs = wordCount ? List.of("--replay") : List.of();
-            int printedBefore = wordCount && swapped != null ? flink.taskManagerStdout().length() : -1;
-            Resume.Resumed resumed = step("resume", () -> Resume.resume(flink, Resume.Request.recorded(dir, resumeArgs, timeout), output));
+            // verified: the restored job must not change its state before the proof savepoint, so no replay; otherwise
+            // word-count counts the same words again after the restore, so restored counts show in its output
+            boolean verify = !noVerify;
+            List<String> resumeArgs = wordCount && !verify ? List.of("--replay") : List.of();
+            int printedBefore = wordCount && swapped != null && !verify ? flink.taskManagerStdout().length() : -1;
+            Resume.Resumed resumed = step("resume", () -> Resume.resume(flink, Resume.Request.recorded(dir, resumeArgs, timeout, verify), output));
             List<String> restoredOutput = printedBefore >= 0 && resumed.exitCode().code == 0
                     ? RestoredOutput.of(flink, printedBefore, swapped.changed(), Duration.ofSeconds(20)) : null;
-            if (!keepJob && resumed.exitCode().code == 0) {
+            if (!keepJob && resumed.verdict().startsWith("RESTORED")) {
                 new JobWatch(flink, FlinkRest.parseJobId(resumed.jobId()), output.progressLines()).cancelAndWait(Duration.ofSeconds(30));
             }
             output.progress("verdict after %s: %s", Durations.format(Duration.between(start, Instant.now())), resumed.verdict());

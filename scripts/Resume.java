@@ -4,6 +4,8 @@
 //SOURCES lib/flink/*.java
 //SOURCES lib/sst/format/*.java
 //SOURCES lib/sst/rewrite/*.java
+//SOURCES lib/savepoint/*.java
+//SOURCES Savepoint.java
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1
 //DESCRIPTION Resume a job from a savepoint and print a verdict: RESTORED, RESTORE_FAILED or TIMEOUT.
 package statelab;
@@ -43,6 +45,7 @@ import statelab.flink.JobWatch.Verdict;
 import statelab.flink.RestOption;
 import statelab.flink.SavepointPath;
 import statelab.flink.TamperLog;
+import statelab.savepoint.RestoreProof;
 import statelab.sst.rewrite.InPlacePatch;
 
 /**
@@ -55,6 +58,8 @@ import statelab.sst.rewrite.InPlacePatch;
 @Command(name = "resume", mixinStandardHelpOptions = true, version = "StateLab resume (Flink 2.3.0)",
         description = {"Resume a job from a savepoint (argument or stdin) and print a verdict:",
                 "RESTORED (exit 0), RESTORE_FAILED with the root cause (exit 10), or TIMEOUT (exit 4).",
+                "--verify: after RESTORED of a tampered savepoint, a savepoint of the restored job shows which values it runs on:",
+                "RESTORED_ALTERED (exit 13, the tampered ones) or RESTORED (the original ones).",
                 "Arguments after -- are added to the job's recorded arguments (word-count: -- --replay)."})
 public final class Resume implements Callable<Integer> {
     @Mixin Output output;
@@ -80,14 +85,20 @@ public final class Resume implements Callable<Integer> {
             description = "How long to watch for a verdict (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
+    @Option(names = "--verify", description = "After RESTORED of a tampered savepoint: take a savepoint of the restored job and "
+            + "look up every tampered key in it (RESTORED_ALTERED when it holds the tampered values).")
+    boolean verify;
+
     /** What resume prints with --json; {@link #plain()} is its one-line form. */
     public record Resumed(String verdict, String jobId, String state, int failures, String rootCause, String reason,
                           String savepoint, String restoredFrom, Long restoredCheckpointId, Long firstCheckpointAfterRestore,
-                          boolean checkpointTriggered, boolean altered, long millisToVerdict, String originalJobId, boolean originalCanceled, boolean canceled) {
+                          boolean checkpointTriggered, boolean altered, long millisToVerdict, String originalJobId, boolean originalCanceled,
+                          boolean canceled, RestoreProof.Proof proof) {
         /** The verdict line: {@code RESTORED <job>}, {@code RESTORE_FAILED <job>: <root cause>}, {@code TIMEOUT <job>: <why>}. */
         public String plain() {
             return switch (Verdict.valueOf(verdict)) {
-                case RESTORED -> "RESTORED " + jobId;
+                case RESTORED -> "RESTORED " + jobId + (proof != null ? ": " + proof.summary() : "");
+                case RESTORED_ALTERED -> "RESTORED_ALTERED " + jobId + ": " + proof.summary();
                 case RESTORE_FAILED -> "RESTORE_FAILED " + jobId + ": " + (rootCause != null ? rootCause : reason);
                 case TIMEOUT -> "TIMEOUT " + jobId + ": " + reason;
             };
@@ -103,10 +114,10 @@ public final class Resume implements Callable<Integer> {
      * the recorded one; {@code extraArgs} are added to the job's arguments; {@code options} may be null (defaults).
      */
     public record Request(Path savepoint, String job, JobOptions options, List<String> extraArgs, boolean keepOriginal,
-                          boolean keepFailed, Duration timeout) {
+                          boolean keepFailed, Duration timeout, boolean verify) {
         /** The job recorded beside {@code savepoint}, with {@code extraArgs} added. */
-        public static Request recorded(Path savepoint, List<String> extraArgs, Duration timeout) {
-            return new Request(savepoint, null, new JobOptions(), extraArgs, false, false, timeout);
+        public static Request recorded(Path savepoint, List<String> extraArgs, Duration timeout, boolean verify) {
+            return new Request(savepoint, null, new JobOptions(), extraArgs, false, false, timeout, verify);
         }
     }
 
@@ -116,7 +127,7 @@ public final class Resume implements Callable<Integer> {
         Path dir = SavepointPath.directory(PipeInput.argumentOrStdin(split.single("savepoint"), "savepoint", "savepoint path",
                 "swap-sst or savepoint"));
         try (FlinkRest flink = rest.connect()) {
-            Resumed resumed = resume(flink, new Request(dir, job, options, split.passed(), keepOriginal, keepFailed, timeout), output);
+            Resumed resumed = resume(flink, new Request(dir, job, options, split.passed(), keepOriginal, keepFailed, timeout, verify), output);
             output.result(resumed.plain(), resumed);
             return resumed.exitCode().code;
         }
@@ -171,13 +182,38 @@ public final class Resume implements Callable<Integer> {
         }
         output.progress("verdict %s after %s: %s", outcome.verdict(), Durations.format(Duration.ofMillis(outcome.millisToVerdict())),
                 outcome.reason());
-        if (altered && outcome.verdict() == Verdict.RESTORED) {
-            output.warn("Flink restored a savepoint that swap-sst altered (%s): the job runs on altered state", TamperLog.FILE);
+        Verdict verdict = outcome.verdict();
+        RestoreProof.Proof proof = null;
+        if (altered && verdict == Verdict.RESTORED && request.verify()) {
+            proof = prove(flink, jobId, dir, request.timeout(), output);
+            if (proof != null && proof.altered() > 0) {
+                verdict = Verdict.RESTORED_ALTERED;
+            }
+        } else if (altered && verdict == Verdict.RESTORED) {
+            output.warn("Flink restored a savepoint that was altered (%s); --verify shows whether the job runs on the altered values",
+                    TamperLog.FILE);
         }
-        return new Resumed(outcome.verdict().name(), outcome.jobId(), outcome.state(), outcome.failures(),
+        return new Resumed(verdict.name(), outcome.jobId(), outcome.state(), outcome.failures(),
                 outcome.rootCause(), outcome.reason(), dir.toString(), outcome.restoredFrom(), outcome.restoredCheckpointId(),
                 outcome.firstCheckpointAfterRestore(), outcome.checkpointTriggered(), altered, outcome.millisToVerdict(),
-                recorded.map(JobRecord::jobId).orElse(null), originalCanceled, canceled);
+                recorded.map(JobRecord::jobId).orElse(null), originalCanceled, canceled, proof);
+    }
+
+    /**
+     * Takes a native savepoint of the restored job and looks up every tampered key in it ({@link RestoreProof}). A
+     * savepoint that cannot be taken or read leaves the verdict RESTORED, with a warning saying why.
+     */
+    private static RestoreProof.Proof prove(FlinkRest flink, JobID jobId, Path tampered, Duration timeout, Output output) {
+        try {
+            output.progress("verify: taking a savepoint of job %s to see which values it runs on", jobId);
+            Savepoint.Taken taken = Savepoint.take(flink, Savepoint.Request.nativeOf(jobId, timeout), output);
+            RestoreProof.Proof proof = RestoreProof.check(tampered, SavepointPath.directory(taken.savepoint()));
+            output.progress("verify: %s", proof.summary());
+            return proof;
+        } catch (Failure | IOException e) {
+            output.warn("--verify: no proof: %s", e.getMessage());
+            return null;
+        }
     }
 
     /**

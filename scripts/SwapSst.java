@@ -269,7 +269,8 @@ public final class SwapSst implements Callable<Integer> {
             if (!r.dryRun()) {
                 TamperLog.append(dir, new TamperLog.Entry(Instant.now().toString(), target.rocksdbName(), target.fileName(),
                         target.inline(), target.operatorLabel(), target.subtask(), result.changed().size(), result.bytesBefore(),
-                        result.bytesAfter()));
+                        result.bytesAfter(), "swap-sst --mode " + r.mode() + (r.inPlace() ? " --in-place" : ""), result.columnFamily(),
+                        result.changed().stream().map(c -> new TamperLog.Change(c.keyHex(), c.oldHex(), c.newHex())).toList()));
             }
             return result;
         }

@@ -94,7 +94,9 @@ public final class JobWatch {
 
     /** How a resumed job's restore went; see {@link #awaitRestore}. */
     public enum Verdict {
-        RESTORED(ExitCode.OK), RESTORE_FAILED(ExitCode.RESTORE_FAILED), TIMEOUT(ExitCode.TIMEOUT);
+        RESTORED(ExitCode.OK), RESTORE_FAILED(ExitCode.RESTORE_FAILED), TIMEOUT(ExitCode.TIMEOUT),
+        /** RESTORED, and a savepoint of the restored job shows it runs on the tampered values (resume --verify). */
+        RESTORED_ALTERED(ExitCode.RESTORED_ALTERED);
 
         public final ExitCode exitCode;
 

@@ -260,7 +260,7 @@ public final class FlinkKeyCodec {
                         + " cannot be given on the command line (String, numbers, Boolean and Character can)");
             };
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + text + "' is not a " + typeName(serializer) + " (the state's " + what + " type)");
+            throw new IllegalArgumentException("'" + text + "' is not a valid " + typeName(serializer) + " (the state's " + what + " type)");
         }
     }
 
