@@ -25,6 +25,7 @@ import statelab.cli.CommandRunner;
 import statelab.cli.ExitCode;
 import statelab.cli.Failure;
 import statelab.cli.Output;
+import statelab.cli.PipeInput;
 import statelab.flink.SavepointPath;
 import statelab.savepoint.SavepointLayout;
 import statelab.savepoint.StateScan;
@@ -41,10 +42,11 @@ import statelab.savepoint.StateScan;
 public final class Diff implements Callable<Integer> {
     @Mixin Output output;
 
-    @Parameters(index = "0", paramLabel = "A", description = "The first savepoint (the original).")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "A", description = "The first savepoint (the original).")
     String a;
 
-    @Parameters(index = "1", paramLabel = "B", description = "The second savepoint (the one compared with A).")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "B",
+            description = "The second savepoint, compared with A (default: read from stdin, e.g. from edit or swap-sst).")
     String b;
 
     @Option(names = "--state", paramLabel = "NAME", description = "Only this keyed state.")
@@ -80,8 +82,12 @@ public final class Diff implements Callable<Integer> {
         if (limit < 0) {
             throw Failure.of(ExitCode.USAGE, "--limit must be 0 or more, got %d", limit);
         }
+        if (a == null) {
+            throw Failure.of(ExitCode.USAGE, "diff compares two savepoints: give A, and B or pipe it in (see 'diff --help')");
+        }
         SavepointLayout left = SavepointLayout.load(SavepointPath.directory(a));
-        SavepointLayout right = SavepointLayout.load(SavepointPath.directory(b));
+        SavepointLayout right = SavepointLayout.load(SavepointPath.directory(
+                PipeInput.argumentOrStdin(b, "savepoint", "second savepoint (B)", "edit or swap-sst")));
         left.requireNative();
         right.requireNative();
         PrintWriter out = output.out();
