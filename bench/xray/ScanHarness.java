@@ -1,0 +1,103 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES ../../scripts/lib/cli/*.java
+//SOURCES ../../scripts/lib/flink/*.java
+//SOURCES ../../scripts/lib/savepoint/*.java
+//SOURCES ../../scripts/lib/sst/format/*.java
+//DESCRIPTION Harness of inspect --entries --json (scripts/lib/savepoint): the same scan, with its output layers taken off one by one.
+package statelab.xray;
+
+import java.io.BufferedWriter;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import statelab.cli.CommandRunner;
+import statelab.cli.ExitCode;
+import statelab.cli.Output;
+import statelab.savepoint.SavepointLayout;
+import statelab.savepoint.StateScan;
+
+/**
+ * What each layer of {@code inspect --entries --json} costs, on the product's own code: the savepoint is loaded and
+ * scanned as {@code inspect} does ({@link SavepointLayout}, {@link StateScan}); only what is done with each entry
+ * differs, by {@code --out}:
+ * <ul>
+ *   <li>{@code autoflush}: one JSON line per entry ({@link Output#toJson}) through a PrintWriter that flushes at
+ *       every println, as picocli's default {@code getOut()} does: what {@code inspect} does;
+ *   <li>{@code buffered}: the same JSON lines through a 64 KiB buffer, flushed once at the end;
+ *   <li>{@code decode}: every entry decoded ({@link StateScan#scan}), nothing printed;
+ *   <li>{@code raw}: every entry's key and value bytes read from RocksDB, not decoded, nothing printed.
+ * </ul>
+ * Prints the JSON lines (first two modes) on stdout and one line of JSON with its own phase times on stderr.
+ */
+@Command(name = "ScanHarness", mixinStandardHelpOptions = true, version = "xray ScanHarness",
+        description = "Scan a native savepoint's keyed state as inspect --entries --json does, with its output layers taken off one by one.")
+public final class ScanHarness implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "SAVEPOINT", description = "The savepoint directory.")
+    Path savepoint;
+
+    @Option(names = "--out", defaultValue = "autoflush", paramLabel = "MODE",
+            description = "autoflush (as inspect), buffered, decode or raw (default: ${DEFAULT-VALUE}).")
+    String out;
+
+    public static void main(String[] args) {
+        CommandRunner.main(new ScanHarness(), args);
+    }
+
+    @Override
+    public Integer call() {
+        long t0 = System.nanoTime();
+        SavepointLayout layout = SavepointLayout.load(savepoint);
+        layout.requireNative();
+        StateScan scan = new StateScan(layout);
+        long t1 = System.nanoTime();
+        long[] n = new long[2];
+        switch (out) {
+            case "autoflush", "buffered" -> {
+                PrintWriter w = out.equals("autoflush")
+                        ? new PrintWriter(new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8)), true)
+                        : new PrintWriter(new BufferedWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), 1 << 16), false);
+                scan.scan(StateScan.Filter.ALL, (e, k, v) -> {
+                    n[0]++;
+                    w.println(Output.toJson(e));
+                    return true;
+                });
+                w.flush();
+            }
+            case "decode" -> scan.scan(StateScan.Filter.ALL, (e, k, v) -> {
+                n[0]++;
+                n[1] += e.note() == null ? 0 : 1;
+                return true;
+            });
+            case "raw" -> {
+                for (StateScan.OperatorState op : scan.operators()) {
+                    try (StateScan.Opened opened = scan.open(op)) {
+                        for (String state : opened.states()) {
+                            try (StateScan.Stream s = opened.stream(state)) {
+                                while (s.next()) {
+                                    n[0]++;
+                                    n[1] += s.key().length + s.value().length;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            default -> {
+                System.err.println("ScanHarness: --out must be autoflush, buffered, decode or raw, not " + out);
+                return ExitCode.USAGE.code;
+            }
+        }
+        long t2 = System.nanoTime();
+        System.err.printf("{\"out\":\"%s\",\"entries\":%d,\"loadMillis\":%d,\"scanMillis\":%d}%n", out, n[0],
+                (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000);
+        return ExitCode.OK.code;
+    }
+}
