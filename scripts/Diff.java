@@ -88,8 +88,6 @@ public final class Diff implements Callable<Integer> {
         SavepointLayout left = SavepointLayout.load(SavepointPath.directory(a));
         SavepointLayout right = SavepointLayout.load(SavepointPath.directory(
                 PipeInput.argumentOrStdin(b, "savepoint", "second savepoint (B)", "edit or swap-sst")));
-        left.requireNative();
-        right.requireNative();
         PrintWriter out = output.out();
         long[] printed = {0};
         Result result = diff(left, right, new StateScan.Filter(operator, state, null), d -> {
@@ -221,7 +219,7 @@ public final class Diff implements Callable<Integer> {
     }
 
     private static boolean isOf(StateScan.OperatorState op, String name) {
-        return op.subtasks().get(0).get(0).isOf(name) || Objects.equals(op.label(), name);
+        return op.isOf(name) || Objects.equals(op.label(), name);
     }
 
     public static void main(String[] args) {

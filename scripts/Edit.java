@@ -174,11 +174,11 @@ public final class Edit implements Callable<Integer> {
                 byte[] old = opened.get(stateName, kv[0]);
                 StateScan.Entry before = StateScan.decode(op.label(), -1, stateName, codec, kv[0], old == null ? new byte[0] : old);
                 int keyGroup = before.keyGroup() == null ? -1 : before.keyGroup();
-                List<SavepointLayout.StateFile> subtask = StateScan.subtaskOf(op, keyGroup);
+                StateScan.Subtask subtask = StateScan.subtaskOf(op, keyGroup);
                 if (subtask == null) {
                     throw Failure.of(ExitCode.BAD_STATE, "no subtask of %s holds key group %d", op.label(), keyGroup);
                 }
-                writes.computeIfAbsent(subtask, k -> new ArrayList<>()).add(new SavepointEditor.Write(stateName, kv[0], kv[1]));
+                writes.computeIfAbsent(subtask.files(), k -> new ArrayList<>()).add(new SavepointEditor.Write(stateName, kv[0], kv[1]));
                 Object newValue = kv[1] == null ? null : StateScan.decode(op.label(), -1, stateName, codec, kv[0], kv[1]).value();
                 changed.add(new Changed(before.key(), old == null ? null : before.value(), newValue, FlinkKeyCodec.hex(kv[0]),
                         old == null ? null : FlinkKeyCodec.hex(old), kv[1] == null ? null : FlinkKeyCodec.hex(kv[1])));

@@ -72,7 +72,6 @@ public final class Inspect implements Callable<Integer> {
             output.result(SavepointSummary.plain(summary), summary);
             return ExitCode.OK.code;
         }
-        layout.requireNative();
         Scanned scanned = print(layout, new StateScan.Filter(operator, state, key), limit == null ? Long.MAX_VALUE : limit, output);
         output.progress("%d entries%s", scanned.entries(), scanned.undecoded() > 0 ? ", " + scanned.undecoded() + " not fully decoded (see note)" : "");
         return ExitCode.OK.code;

@@ -35,7 +35,7 @@ import statelab.cli.Failure;
  * <p>RocksDB checks what Flink's does when it opens: a file whose size differs from what the MANIFEST records
  * fails here with RocksDB's own message, and a block whose checksum is wrong fails when it is read.
  */
-public final class KeyedStateDb implements AutoCloseable {
+public final class KeyedStateDb implements StateSource {
     /** The column family RocksDB always has; Flink keeps no state in it. */
     public static final String DEFAULT_CF = "default";
 
@@ -116,15 +116,6 @@ public final class KeyedStateDb implements AutoCloseable {
         }
     }
 
-    /** The files of each subtask's keyed state, in the order of the operators and subtasks in {@code layout}. */
-    public static Map<IncrementalRemoteKeyedStateHandle, List<SavepointLayout.StateFile>> byHandle(List<SavepointLayout.StateFile> files) {
-        Map<IncrementalRemoteKeyedStateHandle, List<SavepointLayout.StateFile>> by = new LinkedHashMap<>();
-        for (SavepointLayout.StateFile f : files) {
-            by.computeIfAbsent(f.keyedHandle(), k -> new ArrayList<>()).add(f);
-        }
-        return by;
-    }
-
     public String label() {
         return label;
     }
@@ -134,11 +125,13 @@ public final class KeyedStateDb implements AutoCloseable {
     }
 
     /** The column families that hold Flink state: one per keyed state (and the timers'), by name. */
+    @Override
     public List<String> states() {
         return columnFamilies.keySet().stream().filter(n -> !n.equals(DEFAULT_CF)).toList();
     }
 
     /** The value RocksDB reads for {@code key} in state {@code state}, or null when it has none. */
+    @Override
     public byte[] get(String state, byte[] key) {
         ColumnFamilyHandle cf = columnFamilies.get(state);
         if (cf == null) {
@@ -152,6 +145,7 @@ public final class KeyedStateDb implements AutoCloseable {
     }
 
     /** Every live entry of {@code state} in key order, as RocksDB reads them (checksums verified). */
+    @Override
     public Cursor scan(String state) {
         ColumnFamilyHandle cf = columnFamilies.get(state);
         if (cf == null) {
@@ -164,7 +158,7 @@ public final class KeyedStateDb implements AutoCloseable {
     }
 
     /** An iterator over one state's entries; {@link #next()} returns false at the end. */
-    public final class Cursor implements AutoCloseable {
+    public final class Cursor implements StateSource.Cursor {
         private final String state;
         private final RocksIterator it;
         private final ReadOptions options;

@@ -2,20 +2,26 @@ package statelab.savepoint;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.IdentityHashMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.IncrementalRemoteKeyedStateHandle;
+import org.apache.flink.runtime.state.KeyGroupsStateHandle;
 import org.apache.flink.runtime.state.KeyedBackendSerializationProxy;
+import org.apache.flink.runtime.state.KeyedStateHandle;
 import statelab.cli.ExitCode;
 import statelab.cli.Failure;
 
 /**
- * The keyed state of a native savepoint as a stream of decoded entries: per operator, per state (RocksDB column
- * family), the entries of every subtask in key order (subtasks by key-group range, so the stream of one state is
- * sorted by RocksDB key across subtasks), each read by RocksDB itself ({@link KeyedStateDb}) and decoded with the
- * serializers restored from the savepoint ({@link FlinkKeyCodec}). What does not decode is kept as hex with a note.
+ * The keyed state of a savepoint as a stream of decoded entries: per operator, per state, the entries of every
+ * subtask in key order (subtasks by key-group range, so the stream of one state is sorted by RocksDB key across
+ * subtasks). A native savepoint's subtask is read by RocksDB itself ({@link KeyedStateDb}), a canonical one's by
+ * Flink's restore code ({@link CanonicalState}); both are decoded with the serializers restored from the
+ * savepoint ({@link FlinkKeyCodec}). What does not decode is kept as hex with a note.
  */
 public final class StateScan {
     /** One live entry: where it is, what it says, and its bytes. {@code note} says why a part stayed hex. */
@@ -33,35 +39,58 @@ public final class StateScan {
         public static final Filter ALL = new Filter(null, null, null);
     }
 
+    /** One subtask's keyed state: its handle and, for a native savepoint, its RocksDB files. */
+    public record Subtask(int index, KeyedStateHandle handle, List<SavepointLayout.StateFile> files) {
+        public boolean canonical() {
+            return handle instanceof KeyGroupsStateHandle;
+        }
+    }
+
+    /** One operator with keyed state, its subtasks in key-group order. */
+    public record OperatorState(String id, String uid, String name, int maxParallelism, List<Subtask> subtasks) {
+        /** uid, else name, else id. */
+        public String label() {
+            return uid != null ? uid : name != null ? name : id;
+        }
+
+        public boolean isOf(String operator) {
+            return operator.equals(uid) || operator.equals(name) || operator.equals(id);
+        }
+    }
+
     private final SavepointLayout layout;
+    private final Map<KeyedStateHandle, KeyedBackendSerializationProxy<?>> proxies = new IdentityHashMap<>();
+    private final Map<KeyedStateHandle, Map<String, FlinkKeyCodec>> codecs = new IdentityHashMap<>();
 
     public StateScan(SavepointLayout layout) {
         this.layout = layout;
     }
 
-    /** One operator's keyed state: its subtasks' files in key-group order. */
-    public record OperatorState(String label, int maxParallelism, List<List<SavepointLayout.StateFile>> subtasks) {}
-
-    /** The operators with RocksDB keyed state, in the order of {@code _metadata}. */
+    /** The operators with keyed state (native or canonical), in the order of {@code _metadata}. */
     public List<OperatorState> operators() {
-        Map<String, List<List<SavepointLayout.StateFile>>> by = new LinkedHashMap<>();
-        Map<String, Integer> maxParallelism = new LinkedHashMap<>();
-        for (List<SavepointLayout.StateFile> files : KeyedStateDb.byHandle(layout.files()).values()) {
-            SavepointLayout.StateFile f = files.get(0);
-            by.computeIfAbsent(f.operatorLabel(), k -> new ArrayList<>()).add(files);
-            maxParallelism.put(f.operatorLabel(), f.maxParallelism());
-        }
         List<OperatorState> out = new ArrayList<>();
-        by.forEach((label, subtasks) -> {
-            subtasks.sort(Comparator.comparingInt(files -> files.get(0).keyedHandle().getKeyGroupRange().getStartKeyGroup()));
-            out.add(new OperatorState(label, maxParallelism.get(label), subtasks));
-        });
+        for (org.apache.flink.runtime.checkpoint.OperatorState op : layout.metadata().getOperatorStates()) {
+            List<Subtask> subtasks = new ArrayList<>();
+            for (Map.Entry<Integer, OperatorSubtaskState> sub : new TreeMap<>(op.getSubtaskStates()).entrySet()) {
+                for (KeyedStateHandle h : sub.getValue().getManagedKeyedState()) {
+                    if (h instanceof IncrementalRemoteKeyedStateHandle || h instanceof KeyGroupsStateHandle) {
+                        List<SavepointLayout.StateFile> files = layout.files().stream().filter(f -> f.keyedHandle() == h).toList();
+                        subtasks.add(new Subtask(sub.getKey(), h, files));
+                    }
+                }
+            }
+            if (!subtasks.isEmpty()) {
+                subtasks.sort(Comparator.comparingInt(s -> s.handle().getKeyGroupRange().getStartKeyGroup()));
+                out.add(new OperatorState(op.getOperatorID().toString(), op.getOperatorUid().orElse(null), op.getOperatorName().orElse(null),
+                        op.getMaxParallelism(), List.copyOf(subtasks)));
+            }
+        }
         return out;
     }
 
     /**
      * Scans the entries that {@code filter} selects, in order, into {@code sink}. {@link Failure} when the filter
-     * names an operator or state the savepoint does not have (listing the ones it has), or RocksDB cannot read.
+     * names an operator or state the savepoint does not have (listing the ones it has), or the state cannot be read.
      */
     public void scan(Filter filter, Sink sink) {
         List<OperatorState> operators = selected(filter);
@@ -101,7 +130,7 @@ public final class StateScan {
         if (filter.operator() == null) {
             return operators;
         }
-        List<OperatorState> chosen = operators.stream().filter(o -> isOf(o, filter.operator())).toList();
+        List<OperatorState> chosen = operators.stream().filter(o -> o.isOf(filter.operator())).toList();
         if (chosen.isEmpty()) {
             throw Failure.of(ExitCode.NOT_FOUND, "no operator '%s' with keyed state in %s; operators with keyed state: %s",
                     filter.operator(), layout.dir(), String.join(", ", operators.stream().map(OperatorState::label).toList()));
@@ -111,36 +140,44 @@ public final class StateScan {
 
     /** Opens every subtask's keyed state of {@code op} (closed together). */
     public Opened open(OperatorState op) {
-        List<KeyedStateDb> dbs = new ArrayList<>();
+        List<StateSource> sources = new ArrayList<>();
         try {
-            for (List<SavepointLayout.StateFile> files : op.subtasks()) {
-                dbs.add(KeyedStateDb.open(files));
+            for (Subtask s : op.subtasks()) {
+                String label = op.label() + " subtask " + s.index();
+                sources.add(s.canonical() ? CanonicalState.read((KeyGroupsStateHandle) s.handle(), proxy(s), label) : KeyedStateDb.open(s.files()));
             }
         } catch (RuntimeException e) {
-            dbs.forEach(KeyedStateDb::close);
+            sources.forEach(StateSource::close);
             throw e;
         }
-        return new Opened(op, dbs);
+        return new Opened(op, sources);
+    }
+
+    /** The keyed backend's meta data of a subtask: the key serializer and every state's serializers (null: unreadable). */
+    public KeyedBackendSerializationProxy<?> proxy(Subtask s) {
+        return proxies.computeIfAbsent(s.handle(), h -> h instanceof IncrementalRemoteKeyedStateHandle i
+                ? SavepointSummary.readProxy(i.getMetaDataStateHandle(), 0)
+                : SavepointSummary.readProxy(((KeyGroupsStateHandle) h).getDelegateStateHandle(), 0));
     }
 
     /** One operator's subtasks, open: its states, and each state's entries across subtasks in key order. */
     public final class Opened implements AutoCloseable {
         private final OperatorState op;
-        private final List<KeyedStateDb> dbs;
+        private final List<StateSource> sources;
 
-        private Opened(OperatorState op, List<KeyedStateDb> dbs) {
+        private Opened(OperatorState op, List<StateSource> sources) {
             this.op = op;
-            this.dbs = dbs;
+            this.sources = sources;
         }
 
         public OperatorState operator() {
             return op;
         }
 
-        /** The states (column families) any subtask has, sorted by name. */
+        /** The states any subtask has, sorted by name. */
         public List<String> states() {
             TreeSet<String> states = new TreeSet<>();
-            dbs.forEach(db -> states.addAll(db.states()));
+            sources.forEach(s -> states.addAll(s.states()));
             return List.copyOf(states);
         }
 
@@ -148,10 +185,10 @@ public final class StateScan {
             return new Stream(this, state);
         }
 
-        /** The value RocksDB reads for raw {@code key} of {@code state} (null: none), from whichever subtask has it. */
+        /** The value of raw {@code key} of {@code state} (null: none), from whichever subtask has it. */
         public byte[] get(String state, byte[] key) {
-            for (KeyedStateDb db : dbs) {
-                byte[] v = db.get(state, key);
+            for (StateSource s : sources) {
+                byte[] v = s.get(state, key);
                 if (v != null) {
                     return v;
                 }
@@ -161,12 +198,12 @@ public final class StateScan {
 
         /** The codec of {@code state} (from the first subtask's meta data; all subtasks share the job's types). */
         public FlinkKeyCodec codec(String state) {
-            return StateScan.this.codec(op.subtasks().get(0).get(0), state);
+            return StateScan.this.codec(op, op.subtasks().get(0), state);
         }
 
         @Override
         public void close() {
-            dbs.forEach(KeyedStateDb::close);
+            sources.forEach(StateSource::close);
         }
     }
 
@@ -175,9 +212,8 @@ public final class StateScan {
         private final Opened opened;
         private final String state;
         private int subtask = -1;
-        private KeyedStateDb.Cursor cursor;
+        private StateSource.Cursor cursor;
         private FlinkKeyCodec codec;
-        private SavepointLayout.StateFile file;
 
         private Stream(Opened opened, String state) {
             this.opened = opened;
@@ -194,14 +230,13 @@ public final class StateScan {
                     cursor.close();
                     cursor = null;
                 }
-                if (++subtask >= opened.dbs.size()) {
+                if (++subtask >= opened.sources.size()) {
                     return false;
                 }
-                KeyedStateDb db = opened.dbs.get(subtask);
-                if (db.states().contains(state)) {
-                    file = opened.op.subtasks().get(subtask).get(0);
-                    codec = StateScan.this.codec(file, state);
-                    cursor = db.scan(state);
+                StateSource source = opened.sources.get(subtask);
+                if (source.states().contains(state)) {
+                    codec = StateScan.this.codec(opened.op, opened.op.subtasks().get(subtask), state);
+                    cursor = source.scan(state);
                 }
             }
         }
@@ -220,7 +255,7 @@ public final class StateScan {
 
         /** The current entry, decoded. */
         public Entry entry() {
-            return decode(file.operatorLabel(), file.subtask(), state, codec, cursor.key(), cursor.value());
+            return decode(opened.op.label(), opened.op.subtasks().get(subtask).index(), state, codec, cursor.key(), cursor.value());
         }
 
         @Override
@@ -232,10 +267,10 @@ public final class StateScan {
         }
     }
 
-    /** The codec for {@code state} of the subtask {@code f} belongs to, from its keyed backend's meta data. */
-    public FlinkKeyCodec codec(SavepointLayout.StateFile f, String state) {
-        KeyedBackendSerializationProxy<?> meta = layout.keyedMetaData(f);
-        return FlinkKeyCodec.forState(meta, state, f.maxParallelism());
+    /** The codec for {@code state} of subtask {@code s}, from its keyed backend's meta data. */
+    public FlinkKeyCodec codec(OperatorState op, Subtask s, String state) {
+        return codecs.computeIfAbsent(s.handle(), h -> new HashMap<>())
+                .computeIfAbsent(state, k -> FlinkKeyCodec.forState(proxy(s), state, op.maxParallelism()));
     }
 
     /** Decodes one entry; what does not decode stays hex, and {@code note} says why. */
@@ -291,18 +326,8 @@ public final class StateScan {
         return m == null || m.isBlank() ? e.getClass().getSimpleName() : m.replaceAll("\\s+", " ");
     }
 
-    private static boolean isOf(OperatorState op, String name) {
-        return op.subtasks().get(0).get(0).isOf(name);
-    }
-
-    /** The handle of the subtask whose key-group range holds {@code keyGroup}, among {@code op}'s. */
-    public static List<SavepointLayout.StateFile> subtaskOf(OperatorState op, int keyGroup) {
-        for (List<SavepointLayout.StateFile> files : op.subtasks()) {
-            IncrementalRemoteKeyedStateHandle h = files.get(0).keyedHandle();
-            if (h.getKeyGroupRange().contains(keyGroup)) {
-                return files;
-            }
-        }
-        return null;
+    /** The subtask of {@code op} whose key-group range holds {@code keyGroup}, or null. */
+    public static Subtask subtaskOf(OperatorState op, int keyGroup) {
+        return op.subtasks().stream().filter(s -> s.handle().getKeyGroupRange().contains(keyGroup)).findFirst().orElse(null);
     }
 }
