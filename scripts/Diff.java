@@ -88,13 +88,18 @@ public final class Diff implements Callable<Integer> {
         SavepointLayout left = SavepointLayout.load(SavepointPath.directory(a));
         SavepointLayout right = SavepointLayout.load(SavepointPath.directory(
                 PipeInput.argumentOrStdin(b, "savepoint", "second savepoint (B)", "edit or swap-sst")));
-        PrintWriter out = output.out();
+        PrintWriter out = output.lines();
         long[] printed = {0};
-        Result result = diff(left, right, new StateScan.Filter(operator, state, null), d -> {
-            if (printed[0]++ < limit) {
-                out.println(output.json() ? Output.toJson(d) : plain(d));
-            }
-        });
+        Result result;
+        try {
+            result = diff(left, right, new StateScan.Filter(operator, state, null), d -> {
+                if (printed[0]++ < limit) {
+                    out.println(output.json() ? Output.toJson(d) : plain(d));
+                }
+            });
+        } finally {
+            out.flush(); // the differences found before a failure are printed, then the failure
+        }
         if (printed[0] > limit) {
             output.warn("%d differences, %d printed (--limit)", printed[0], limit);
         }

@@ -79,81 +79,107 @@ public final class Inspect implements Callable<Integer> {
 
     /** Streams the entries to stdout: JSON lines, a table on a terminal, tab-separated lines otherwise. */
     static Scanned print(SavepointLayout layout, StateScan.Filter filter, long limit, Output output) {
-        PrintWriter out = output.out();
-        boolean table = !output.json() && Output.isTerminal(1);
-        List<String[]> pending = new ArrayList<>();
-        int[] widths = new int[COLUMNS.length];
-        long[] counts = new long[2];
-        boolean tsv = !output.json() && !table;
-        if (limit > 0) {
-            new StateScan(layout).scan(filter, (e, k, v) -> {
-                if (tsv && counts[0] == 0) {
-                    out.println(String.join("\t", COLUMNS));
-                }
-                counts[0]++;
-                if (e.note() != null) {
-                    counts[1]++;
-                }
-                if (output.json()) {
-                    out.println(Output.toJson(e));
-                } else if (table && pending != null && counts[0] <= TABLE_SAMPLE) {
-                    pending.add(row(e));
-                    if (counts[0] == TABLE_SAMPLE) {
-                        flushTable(out, pending, widths);
-                    }
-                } else if (table) {
-                    out.println(format(row(e), widths));
-                } else {
-                    out.println(String.join("\t", row(e)));
-                }
-                return counts[0] < limit;
-            });
+        EntryPrinter printer = new EntryPrinter(output);
+        try {
+            if (limit > 0) {
+                new StateScan(layout).scan(filter, (e, k, v) -> printer.print(e) < limit);
+            }
+        } finally {
+            printer.finish(); // what was read before a failure is printed, then the failure
         }
-        if (table && counts[0] < TABLE_SAMPLE) {
-            flushTable(out, pending, widths);
-        } else if (tsv && counts[0] == 0) {
-            out.println(String.join("\t", COLUMNS));
-        }
-        out.flush();
-        return new Scanned(counts[0], counts[1]);
+        return new Scanned(printer.entries, printer.undecoded);
     }
 
-    private static final String[] COLUMNS = {"operator", "subtask", "state", "keyGroup", "key", "namespace", "mapKey", "value", "note"};
-    /** A table's widths are those of its first rows. */
-    private static final int TABLE_SAMPLE = 200;
+    /**
+     * Prints entries in one of three forms: JSON lines ({@code --json}), tab-separated lines with a header (a pipe),
+     * or a table on a terminal, whose column widths are those of its first {@value #TABLE_SAMPLE} rows.
+     */
+    static final class EntryPrinter {
+        static final String[] COLUMNS = {"operator", "subtask", "state", "keyGroup", "key", "namespace", "mapKey", "value", "note"};
+        static final int TABLE_SAMPLE = 200;
+        /** The widest a table column grows; longer cells push the row's next columns on. */
+        static final int MAX_WIDTH = 40;
 
-    private static String[] row(StateScan.Entry e) {
-        return new String[] {e.operator(), String.valueOf(e.subtask()), e.state(), e.keyGroup() == null ? "" : e.keyGroup().toString(),
-                String.valueOf(e.key()), e.namespace() == null ? "" : String.valueOf(e.namespace()),
-                e.mapKey() == null ? "" : String.valueOf(e.mapKey()), String.valueOf(e.value()), e.note() == null ? "" : e.note()};
-    }
+        private final PrintWriter out;
+        private final boolean json;
+        private final boolean table;
+        private final List<String[]> pending = new ArrayList<>();
+        private int[] widths;
+        long entries;
+        long undecoded;
 
-    private static void flushTable(PrintWriter out, List<String[]> rows, int[] widths) {
-        for (int i = 0; i < COLUMNS.length; i++) {
-            widths[i] = COLUMNS[i].length();
+        EntryPrinter(Output output) {
+            this.out = output.lines();
+            this.json = output.json();
+            this.table = !json && Output.isTerminal(1);
         }
-        for (String[] r : rows) {
+
+        /** Prints one entry; returns how many were printed. */
+        long print(StateScan.Entry e) {
+            if (entries++ == 0 && !json && !table) {
+                out.println(String.join("\t", COLUMNS));
+            }
+            if (e.note() != null) {
+                undecoded++;
+            }
+            if (json) {
+                out.println(Output.toJson(e));
+            } else if (!table) {
+                out.println(String.join("\t", row(e)));
+            } else if (widths == null) {
+                pending.add(row(e));
+                if (pending.size() == TABLE_SAMPLE) {
+                    printPending();
+                }
+            } else {
+                out.println(format(row(e)));
+            }
+            return entries;
+        }
+
+        void finish() {
+            if (table && widths == null) {
+                printPending();
+            } else if (!json && !table && entries == 0) {
+                out.println(String.join("\t", COLUMNS));
+            }
+            out.flush();
+        }
+
+        private void printPending() {
+            widths = new int[COLUMNS.length];
+            for (int i = 0; i < COLUMNS.length; i++) {
+                widths[i] = COLUMNS[i].length();
+            }
+            for (String[] r : pending) {
+                for (int i = 0; i < r.length; i++) {
+                    widths[i] = Math.max(widths[i], Math.min(r[i].length(), MAX_WIDTH));
+                }
+            }
+            out.println(format(COLUMNS));
+            pending.forEach(r -> out.println(format(r)));
+            pending.clear();
+        }
+
+        private static String[] row(StateScan.Entry e) {
+            return new String[] {e.operator(), String.valueOf(e.subtask()), e.state(), e.keyGroup() == null ? "" : e.keyGroup().toString(),
+                    String.valueOf(e.key()), e.namespace() == null ? "" : String.valueOf(e.namespace()),
+                    e.mapKey() == null ? "" : String.valueOf(e.mapKey()), String.valueOf(e.value()), e.note() == null ? "" : e.note()};
+        }
+
+        private String format(String[] r) {
+            StringBuilder sb = new StringBuilder();
             for (int i = 0; i < r.length; i++) {
-                widths[i] = Math.max(widths[i], Math.min(r[i].length(), 40));
+                if (i > 0) {
+                    sb.append("  ");
+                }
+                sb.append(r[i]);
+                if (i < r.length - 1) {
+                    sb.append(" ".repeat(Math.max(0, widths[i] - r[i].length())));
+                }
             }
+            return sb.toString().stripTrailing();
         }
-        out.println(format(COLUMNS, widths));
-        rows.forEach(r -> out.println(format(r, widths)));
-        rows.clear();
-    }
-
-    private static String format(String[] r, int[] widths) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < r.length; i++) {
-            if (i > 0) {
-                sb.append("  ");
-            }
-            sb.append(r[i]);
-            if (i < r.length - 1) {
-                sb.append(" ".repeat(Math.max(0, widths[i] - r[i].length())));
-            }
-        }
-        return sb.toString().stripTrailing();
     }
 
     public static void main(String[] args) {

@@ -64,6 +64,14 @@ public final class Output {
         return mixee.commandLine().getOut();
     }
 
+    /**
+     * stdout for a result of many lines (inspect's entries, diff's differences): buffered, not flushed per line as
+     * {@link #out()} is (a flush per line was 15 of 21 s of inspect on 2.6 M entries, bench/xray). Flush it at the end.
+     */
+    public PrintWriter lines() {
+        return new PrintWriter(new java.io.BufferedWriter(out(), 1 << 16), false);
+    }
+
     public PrintWriter err() {
         return mixee.commandLine().getErr();
     }
