@@ -30,8 +30,9 @@ import statelab.savepoint.StateScan;
  * differs, by {@code --out}:
  * <ul>
  *   <li>{@code autoflush}: one JSON line per entry ({@link Output#toJson}) through a PrintWriter that flushes at
- *       every println, as picocli's default {@code getOut()} does: what {@code inspect} does;
- *   <li>{@code buffered}: the same JSON lines through a 64 KiB buffer, flushed once at the end;
+ *       every println, as picocli's default {@code getOut()} does: what {@code inspect} did before 4cb4df2;
+ *   <li>{@code buffered}: the same JSON lines through a 64 KiB buffer, flushed once at the end: what {@code inspect}
+ *       does since 4cb4df2 ({@code Output.lines()});
  *   <li>{@code decode}: every entry decoded ({@link StateScan#scan}), nothing printed;
  *   <li>{@code raw}: every entry's key and value bytes read from RocksDB, not decoded, nothing printed.
  * </ul>
@@ -44,7 +45,7 @@ public final class ScanHarness implements Callable<Integer> {
     Path savepoint;
 
     @Option(names = "--out", defaultValue = "autoflush", paramLabel = "MODE",
-            description = "autoflush (as inspect), buffered, decode or raw (default: ${DEFAULT-VALUE}).")
+            description = "autoflush (as inspect before 4cb4df2), buffered, decode or raw (default: ${DEFAULT-VALUE}).")
     String out;
 
     public static void main(String[] args) {

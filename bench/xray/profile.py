@@ -10,7 +10,7 @@ import collections
 import sys
 
 GROUPS = [
-    ("println: PrintWriter with autoflush, one write(2) per line (kernel time included)", ["java/io/PrintWriter.println"]),
+    ("println: PrintWriter.println, its buffers and write(2) calls (kernel time included)", ["java/io/PrintWriter.println"]),
     ("JSON: Jackson ObjectMapper.writeValueAsString per entry", ["statelab/cli/Output.toJson"]),
     ("decode: Flink serializers and hex of key and value", ["statelab/savepoint/StateScan.decode"]),
     ("RocksDB iterator: next/isValid/key/value through JNI, block reads", ["org/rocksdb/RocksIterator", "KeyedStateDb$Cursor"]),

@@ -257,7 +257,7 @@ compare checksums "large savepoint: sst_dump with --verify_checksum (A; inspect 
 
 if [ "$harness" = yes ]; then
   echo "headers $(sst_headers "$W/sst-large")" > "$W/$stamp.buffered.B.headers"
-  compare buffered "large savepoint: inspect's scan and JSON lines through a 64 KiB buffer, ScanHarness --out buffered (A) vs sst_dump --command=scan --output_hex (B), both into wc -l" 900 \
+  compare buffered "large savepoint: inspect's scan and JSON lines through a 64 KiB buffer (as inspect since 4cb4df2), ScanHarness --out buffered (A) vs sst_dump --command=scan --output_hex (B), both into wc -l" 900 \
     "sh -c '$(dump_cmd "$W/sst-large" "$W/$stamp.buffered.B.count")'" \
     sh -c "./jbang bench/xray/ScanHarness.java --out buffered $W/sp-large 2>>$log | wc -l >> $W/$stamp.buffered.A.count"
 fi
@@ -288,8 +288,8 @@ for line in open(sys.argv[1]):
     rows.setdefault(r["out"], []).append(r)
 what = {"raw": "RocksDB iteration only (key and value bytes through JNI)",
         "decode": "+ decode (Flink serializers, hex strings, Entry records)",
-        "buffered": "+ JSON per entry (Output.toJson), lines through a 64 KiB buffer",
-        "autoflush": "+ a flush per line (picocli's PrintWriter): what inspect does"}
+        "buffered": "+ JSON per entry (Output.toJson), lines through a 64 KiB buffer: what inspect does since 4cb4df2",
+        "autoflush": "+ a flush per line (picocli's PrintWriter): what inspect did before 4cb4df2"}
 print("| --out | what | entries | load ms | scan ms | scan entries/s | scan ms over the line above |")
 print("|---|---|---:|---:|---:|---:|---:|")
 prev = None
