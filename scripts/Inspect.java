@@ -84,8 +84,9 @@ public final class Inspect implements Callable<Integer> {
             if (limit > 0) {
                 new StateScan(layout).scan(filter, (e, k, v) -> printer.print(e) < limit);
             }
+            printer.finish();
         } finally {
-            printer.finish(); // what was read before a failure is printed, then the failure
+            printer.flush(); // what was read before a failure is printed, then the failure
         }
         return new Scanned(printer.entries, printer.undecoded);
     }
@@ -143,6 +144,9 @@ public final class Inspect implements Callable<Integer> {
             } else if (!json && !table && entries == 0) {
                 out.println(String.join("\t", COLUMNS));
             }
+        }
+
+        void flush() {
             out.flush();
         }
 

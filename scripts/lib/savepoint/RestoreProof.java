@@ -29,10 +29,22 @@ public final class RestoreProof {
     public record KeyProof(String operator, String state, Object key, String status, Object original, Object tampered, Object now,
                            String keyHex, String originalHex, String tamperedHex, String nowHex) {}
 
-    /** The proof: the savepoint taken after the restore, the counts by status, and every key. */
-    public record Proof(String savepoint, int altered, int original, int writtenSinceRestore, List<KeyProof> keys) {
+    /**
+     * The proof: the savepoint taken after the restore, the counts by status, and every key. {@code unreadable}: why
+     * that savepoint's state could not be read (the restored job carries files RocksDB refuses to read: a corruption
+     * Flink restored without reading it), null when it was read.
+     */
+    public record Proof(String savepoint, int altered, int original, int writtenSinceRestore, List<KeyProof> keys, String unreadable) {
+        /** A savepoint of the restored job whose state RocksDB refuses to read, and why. */
+        public static Proof unreadable(String savepoint, String why) {
+            return new Proof(savepoint, 0, 0, 0, List.of(), why);
+        }
+
         /** E.g. {@code 5 of 5 altered keys hold the tampered values: zzy=99 zzz=99}. */
         public String summary() {
+            if (unreadable != null) {
+                return "the job runs on state that cannot be read: a savepoint of it fails with " + unreadable;
+            }
             int n = keys.size();
             if (n == 0) {
                 return "the tamper recorded no keys to check";
@@ -112,7 +124,7 @@ public final class RestoreProof {
         } finally {
             opened.values().forEach(StateScan.Opened::close);
         }
-        return new Proof(after.toString(), altered, original, written, keys);
+        return new Proof(after.toString(), altered, original, written, keys, null);
     }
 
     private static Object decodeKey(FlinkKeyCodec codec, byte[] key) {
