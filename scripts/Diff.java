@@ -42,10 +42,10 @@ import statelab.savepoint.StateScan;
 public final class Diff implements Callable<Integer> {
     @Mixin Output output;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "A", description = "The first savepoint (the original).")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SAVEPOINT_A", description = "The first savepoint (the original).")
     String a;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "B",
+    @Parameters(index = "1", arity = "0..1", paramLabel = "SAVEPOINT_B",
             description = "The second savepoint, compared with A (default: read from stdin, e.g. from edit or swap-sst).")
     String b;
 
@@ -83,7 +83,7 @@ public final class Diff implements Callable<Integer> {
             throw Failure.of(ExitCode.USAGE, "--limit must be 0 or more, got %d", limit);
         }
         if (a == null) {
-            throw Failure.of(ExitCode.USAGE, "diff compares two savepoints: give A, and B or pipe it in (see 'diff --help')");
+            throw Failure.of(ExitCode.USAGE, "diff compares two savepoints: give SAVEPOINT_A, and SAVEPOINT_B or pipe it in (see 'diff --help')");
         }
         SavepointLayout left = SavepointLayout.load(SavepointPath.directory(a));
         SavepointLayout right = SavepointLayout.load(SavepointPath.directory(

@@ -26,9 +26,11 @@ class TamperMatrixIT {
         RestProbe.cancelAll(TestCluster.get().restUrl());
     }
 
-    @Test
-    void everyModeGetsItsVerdictAndTheSameSizeTamperIsRestoredSilently() throws Exception {
-        Proc.Result r = Checkout.jbang(TestCluster.get().env(), "experiment", "--matrix", "--value", "00000063", "--json");
+    /** The matrix as a user runs it, with {@code extra} options; its rows after a check of their modes. */
+    private static JsonNode matrix(String... extra) throws Exception {
+        List<String> args = new ArrayList<>(List.of("experiment", "--matrix", "--value", "00000063", "--json"));
+        args.addAll(List.of(extra));
+        Proc.Result r = Checkout.jbang(TestCluster.get().env(), args.toArray(String[]::new));
         assertThat(r.exit()).as("%s", r).isZero();
         JsonNode rows = PipelineIT.JSON.readTree(r.out());
         List<String> modes = new ArrayList<>();
@@ -42,17 +44,51 @@ class TamperMatrixIT {
         JsonNode full = rows.get(1).get("run");
         assertThat(full.get("verdict").asText()).isEqualTo("RESTORE_FAILED");
         assertThat(full.at("/resume/rootCause").asText()).matches(PipelineIT.ROCKSDB_DETECTED);
+        return rows;
+    }
 
-        // block keeps the table's identity but re-encodes the changed block at whatever length it compresses to:
+    /** block keeps the table's identity but re-encodes the changed block at whatever length it compresses to. */
+    private static void blockIsSeenWhenResized(JsonNode rows, String whenSameSize) {
         // another length is seen at open; the same length (possible, with values shaped like the old) would not be
         JsonNode block = rows.get(2).get("run");
         boolean resized = block.at("/swapSst/bytesAfter").asLong() != block.at("/swapSst/bytesBefore").asLong();
-        assertThat(block.get("verdict").asText()).isEqualTo(resized ? "RESTORE_FAILED" : "RESTORED");
+        assertThat(block.get("verdict").asText()).isEqualTo(resized ? "RESTORE_FAILED" : whenSameSize);
         if (resized) {
             assertThat(block.at("/resume/rootCause").asText()).matches(PipelineIT.ROCKSDB_DETECTED);
         }
+    }
 
-        // the headline: same size, same unique ID, valid checksums: Flink restores it, and the job counts on from 99
+    @Test
+    void verifiedTheSameSizeTamperIsRestoredAltered_andACorruptBlockNoReadTouchesIsRestoredToo() throws Exception {
+        JsonNode rows = matrix();
+        blockIsSeenWhenResized(rows, "RESTORED_ALTERED");
+
+        // the headline: same size, same unique ID, valid checksums: Flink restores it, and a savepoint of the restored
+        // job holds the tampered values
+        JsonNode same = rows.get(3).get("run");
+        assertThat(same.at("/swapSst/bytesAfter").asLong()).isEqualTo(same.at("/swapSst/bytesBefore").asLong());
+        assertThat(same.get("verdict").asText()).isEqualTo("RESTORED_ALTERED");
+        JsonNode proof = same.at("/resume/proof");
+        assertThat(proof.get("altered").asInt()).isEqualTo(5);
+        assertThat(proof.get("keys")).hasSize(5).allSatisfy(k -> {
+            assertThat(k.get("status").asText()).isEqualTo("altered");
+            assertThat(k.get("now").asInt()).isEqualTo(99);
+        });
+
+        // the same bytes with the old checksums: RocksDB checks a block's checksum when it reads the block; the
+        // restored job, given no new input, reads none, and its savepoint uploads the files as they are. So Flink
+        // restores it; reading the state (the verify step) is what fails
+        JsonNode corrupt = rows.get(4).get("run");
+        assertThat(corrupt.at("/swapSst/bytesAfter").asLong()).isEqualTo(corrupt.at("/swapSst/bytesBefore").asLong());
+        assertThat(corrupt.get("verdict").asText()).isEqualTo("RESTORED");
+        assertThat(corrupt.at("/resume/proof/unreadable").asText()).contains("block checksum mismatch");
+    }
+
+    @Test
+    void unverifiedWordCountReplaysItsWordsTheSameSizeTamperCountsOnFrom99AndTheCorruptBlockFailsTheFirstRead() throws Exception {
+        JsonNode rows = matrix("--no-verify");
+        blockIsSeenWhenResized(rows, "RESTORED");
+
         JsonNode same = rows.get(3).get("run");
         assertThat(same.at("/swapSst/mode").asText()).as("--json writes the mode as it is typed").isEqualTo("same-size");
         assertThat(same.at("/swapSst/bytesAfter").asLong()).isEqualTo(same.at("/swapSst/bytesBefore").asLong());
@@ -68,7 +104,7 @@ class TamperMatrixIT {
             assertThat(printed).as("the restored job printed %s counted on from 99", word).anySatisfy(l -> assertThat(l).endsWith("(" + word + ",100)"));
         }
 
-        // the same bytes with the old checksums: RocksDB verifies block checksums when it reads the block
+        // replayed words read their keys: the first read of the stale block fails the job
         JsonNode corrupt = rows.get(4).get("run");
         assertThat(corrupt.at("/swapSst/bytesAfter").asLong()).isEqualTo(corrupt.at("/swapSst/bytesBefore").asLong());
         assertThat(corrupt.get("verdict").asText()).isEqualTo("RESTORE_FAILED");
