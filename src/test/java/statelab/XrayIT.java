@@ -122,6 +122,31 @@ class XrayIT {
     }
 
     @Test
+    void theSumJobsRunningSumIsOneKeyHoldingItsInitialValueUntilTheFinalRecord() throws Exception {
+        // sum-job adds zeros, 1 ms apart, to 10 before its final 990: a savepoint in between holds 10 under its one key
+        String rest = TestCluster.get().restUrl();
+        Path output = Files.createTempDirectory(Checkout.TARGET, "xray-sum-");
+        InProcess.Result submitted = InProcess.run(new Submit(), "sum-job", "--rest-url", rest, "--parallelism", "2",
+                "--", "--records", "200000", "--delay-ms", "1", "--output", output.toString());
+        assertThat(submitted.exit()).as("%s", submitted).isZero();
+        String jobId = submitted.out().strip();
+        Path nativeSavepoint = RestProbe.awaitValue("a savepoint holding the running sum", Duration.ofSeconds(60),
+                () -> savepoint(rest, jobId, "NATIVE"), p -> !entries(p, "--state", statelab.jobs.SumJob.STATE_NAME).isEmpty());
+        Path canonicalSavepoint = savepoint(rest, jobId, "CANONICAL");
+        RestProbe.cancelAll(rest);
+        for (Path sp : List.of(nativeSavepoint, canonicalSavepoint)) {
+            List<JsonNode> sums = entries(sp, "--state", statelab.jobs.SumJob.STATE_NAME);
+            assertThat(sums).as("%s", sp).singleElement().satisfies(e -> {
+                assertThat(e.get("operator").asText()).isEqualTo(statelab.jobs.SumJob.SUM_UID);
+                assertThat(e.get("value").asLong()).isEqualTo(10);
+                assertThat(e.get("note").isNull()).isTrue();
+            });
+        }
+        InProcess.Result diff = InProcess.run(new Diff(), nativeSavepoint.toString(), canonicalSavepoint.toString());
+        assertThat(diff.exit()).as("%s", diff).isEqualTo(ExitCode.OK.code);
+    }
+
+    @Test
     void inspectSummarizesOperatorsStatesAndEveryFile() throws Exception {
         for (Shape s : List.of(small, wide)) {
             for (Path sp : List.of(s.nativeSavepoint(), s.canonicalSavepoint())) {
