@@ -147,6 +147,33 @@ class XrayIT {
     }
 
     @Test
+    void mapAndListStateDecodeEntryByEntryAsRocksDbReadsThem() throws Exception {
+        // carts: MapState (one entry per map entry), ListState (merge operands joined), tombstones hiding cleared carts
+        String rest = TestCluster.get().restUrl();
+        InProcess.Result submitted = InProcess.run(new Submit(), "carts", "--rest-url", rest, "--", "--keep-running");
+        assertThat(submitted.exit()).as("%s", submitted).isZero();
+        String jobId = submitted.out().strip();
+        Path sp = RestProbe.awaitValue("a savepoint holding carts", Duration.ofSeconds(60), () -> savepoint(rest, jobId, "NATIVE"),
+                p -> !entries(p, "--state", statelab.jobs.Carts.CART, "--limit", "1").isEmpty());
+        RestProbe.cancelAll(rest);
+        List<JsonNode> cart = entries(sp, "--state", statelab.jobs.Carts.CART);
+        assertThat(cart).isNotEmpty().allSatisfy(e -> {
+            assertThat(e.get("note").isNull()).as("%s", e).isTrue();
+            assertThat(e.get("key").asText()).matches("user-\\d+");
+            assertThat(e.get("mapKey").asText()).matches("item-\\d+");
+            assertThat(e.get("value").isInt()).as("%s", e).isTrue();
+        });
+        List<JsonNode> recent = entries(sp, "--state", statelab.jobs.Carts.RECENT);
+        assertThat(recent).isNotEmpty().allSatisfy(e -> {
+            assertThat(e.get("note").isNull()).as("%s", e).isTrue();
+            assertThat(e.get("value").isArray()).as("%s", e).isTrue();
+            e.get("value").forEach(item -> assertThat(item.asText()).matches("item-\\d+"));
+        });
+        // one entry per (user, item): RocksDB's newest version only, whatever the SSTs hold
+        assertThat(cart.stream().map(e -> e.get("key").asText() + "/" + e.get("mapKey").asText()).distinct().count()).isEqualTo(cart.size());
+    }
+
+    @Test
     void inspectSummarizesOperatorsStatesAndEveryFile() throws Exception {
         for (Shape s : List.of(small, wide)) {
             for (Path sp : List.of(s.nativeSavepoint(), s.canonicalSavepoint())) {
