@@ -105,6 +105,8 @@ public final class Inspect implements Callable<Integer> {
         private final boolean json;
         private final boolean table;
         private final List<String[]> pending = new ArrayList<>();
+        private com.fasterxml.jackson.core.JsonGenerator generator;
+        private com.fasterxml.jackson.databind.ObjectWriter entryWriter;
         private int[] widths;
         long entries;
         long undecoded;
@@ -124,7 +126,11 @@ public final class Inspect implements Callable<Integer> {
                 undecoded++;
             }
             if (json) {
-                out.println(Output.toJson(e));
+                try {
+                    jsonLine(e);
+                } catch (java.io.IOException x) {
+                    throw new java.io.UncheckedIOException(x);
+                }
             } else if (!table) {
                 out.println(String.join("\t", row(e)));
             } else if (widths == null) {
@@ -147,7 +153,30 @@ public final class Inspect implements Callable<Integer> {
         }
 
         void flush() {
+            try {
+                if (generator != null) {
+                    generator.flush();
+                }
+            } catch (java.io.IOException x) {
+                throw new java.io.UncheckedIOException(x);
+            }
             out.flush();
+        }
+
+        /**
+         * One JSON line through one generator and one writer for all lines (the serializer found once), flushed at
+         * the end only: a string and a flush per entry were most of inspect's time (bench/xray).
+         */
+        private void jsonLine(StateScan.Entry e) throws java.io.IOException {
+            if (generator == null) {
+                generator = Output.mapper().getFactory().createGenerator(out)
+                        .disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+                generator.setRootValueSeparator(null);
+                entryWriter = Output.mapper().writerFor(StateScan.Entry.class)
+                        .without(com.fasterxml.jackson.databind.SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
+            }
+            entryWriter.writeValue(generator, e);
+            generator.writeRaw('\n');
         }
 
         private void printPending() {
