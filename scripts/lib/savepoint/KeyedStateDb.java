@@ -73,7 +73,7 @@ public final class KeyedStateDb implements StateSource {
         }
         SavepointLayout.StateFile first = files.get(0);
         String label = first.operatorLabel() + " subtask " + first.subtask();
-        RocksDB.loadLibrary();
+        RocksDbNative.load();
         Path dir;
         try {
             dir = Files.createTempDirectory("statelab-db-");

@@ -98,7 +98,7 @@ public final class SstFile {
         } catch (BadTable | IOException e) {
             // outside what the block engine reads (format_version 6, a partitioned index, ...): ask RocksDB
         }
-        RocksDB.loadLibrary();
+        RocksDbNative.load();
         try (Options options = new Options(); SstFileReader reader = new SstFileReader(options)) {
             reader.open(file.toString());
             TableProperties p = reader.getTableProperties();

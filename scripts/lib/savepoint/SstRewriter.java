@@ -35,7 +35,7 @@ import statelab.cli.Failure;
  */
 public final class SstRewriter {
     static {
-        org.rocksdb.RocksDB.loadLibrary(); // SstFile reads properties without it; the entry-by-entry rewrite needs it
+        RocksDbNative.load(); // SstFile reads properties without it; the entry-by-entry rewrite needs it
     }
 
     static final int BLOCK_SIZE = 4096;
