@@ -35,14 +35,16 @@ import statelab.savepoint.StateScan;
 
 /**
  * {@code edit SAVEPOINT --set KEY=VALUE | --delete KEY | --zero-last N}: a consistent edit of one keyed state,
- * written as a new native savepoint (the input is never modified) whose path is printed. Keys and values are
+ * written as a new native savepoint (the input is never modified) whose path is printed. MapState's entry is named
+ * with {@code --map-key}; ListState's value is given as comma-separated elements. Keys and values are
  * parsed as the state's own types and encoded with its serializers, in the key group Flink assigns the key; RocksDB
  * writes the new SST ({@link SavepointEditor}) and Flink's serializer the new {@code _metadata}. The changes are
  * recorded beside it, so {@code resume --verify} can prove whether Flink runs on them.
  */
 @Command(name = "edit", mixinStandardHelpOptions = true, version = "StateLab edit (Flink 2.3.0)",
         description = {"Edit a savepoint's keyed state consistently (--set KEY=VALUE, --delete KEY, --zero-last N) into a NEW",
-                "savepoint directory (the input is never modified); print its path."})
+                "savepoint directory (the input is never modified); print its path.",
+                "MapState: --map-key MAPKEY names the entry; ListState: --set KEY=A,B,C gives the elements."})
 public final class Edit implements Callable<Integer> {
     @Mixin Output output;
 
@@ -60,6 +62,10 @@ public final class Edit implements Callable<Integer> {
 
     @Option(names = "--delete", paramLabel = "KEY", description = "Delete KEY. Repeatable.")
     List<String> deletes = new ArrayList<>();
+
+    @Option(names = "--map-key", paramLabel = "MAPKEY",
+            description = "MapState: the map entry of each key that --set and --delete change.")
+    String mapKey;
 
     @Option(names = "--zero-last", paramLabel = "N", description = "Set the values of the state's last N keys (in key order) to zero.")
     Integer zeroLast;
@@ -82,13 +88,14 @@ public final class Edit implements Callable<Integer> {
             throw Failure.of(ExitCode.USAGE, "--zero-last must be at least 1, got %d", zeroLast);
         }
         Path dir = SavepointPath.directory(PipeInput.argumentOrStdin(savepointArg, "savepoint", "savepoint path", "savepoint or swap-sst"));
-        Edited edited = edit(new Request(dir, operator, state, sets, deletes, zeroLast, out), output);
+        Edited edited = edit(new Request(dir, operator, state, sets, deletes, zeroLast, mapKey, out), output);
         output.result(edited.savepoint(), edited);
         return ExitCode.OK.code;
     }
 
     /** The typed form of the options; {@code out} null: a new directory beside the input. */
-    public record Request(Path savepoint, String operator, String state, List<String> sets, List<String> deletes, Integer zeroLast, Path out) {}
+    public record Request(Path savepoint, String operator, String state, List<String> sets, List<String> deletes, Integer zeroLast,
+                          String mapKey, Path out) {}
 
     public static Edited edit(Request r, Output output) {
         SavepointLayout layout = SavepointLayout.load(r.savepoint());
@@ -132,23 +139,32 @@ public final class Edit implements Callable<Integer> {
             if (!codec.decodesKeys() || !codec.decodesValues()) {
                 throw Failure.of(ExitCode.BAD_STATE, "the serializers of state '%s' cannot be restored here (a type not on StateLab's classpath)", stateName);
             }
-            if (!codec.valueShape().equals("value")) {
-                throw Failure.of(ExitCode.USAGE, "state '%s' is %s state: edit changes value, reducing and aggregating states, one value per key",
-                        stateName, codec.valueShape());
+            String shape = codec.valueShape();
+            boolean keyed = !r.sets().isEmpty() || !r.deletes().isEmpty();
+            if (shape.equals("map") && keyed && r.mapKey() == null) {
+                throw Failure.of(ExitCode.USAGE, "state '%s' is map state: name the map entry that --set and --delete change with --map-key", stateName);
             }
+            if (!shape.equals("map") && r.mapKey() != null) {
+                throw Failure.of(ExitCode.USAGE, "--map-key names an entry of map state; state '%s' is %s state", stateName, shape);
+            }
+            if (shape.equals("list") && r.zeroLast() != null) {
+                throw Failure.of(ExitCode.USAGE, "--zero-last sets values to zero; state '%s' is list state: give its elements with --set KEY=A,B", stateName);
+            }
+            Object mapKey = r.mapKey() == null ? null : parse(() -> codec.parseMapKey(r.mapKey()), stateName);
             Map<String, byte[][]> byKey = new LinkedHashMap<>(); // key hex -> {key, new value}; later edits of a key win
             for (String set : r.sets()) {
                 int eq = set.indexOf('=');
                 if (eq < 1) {
                     throw Failure.of(ExitCode.USAGE, "--set takes KEY=VALUE, got '%s'", set);
                 }
-                byte[] key = encodeKey(codec, set.substring(0, eq), stateName);
+                byte[] key = encodeKey(codec, set.substring(0, eq), mapKey, stateName);
                 byKey.put(FlinkKeyCodec.hex(key), new byte[][] {key, encodeValue(codec, set.substring(eq + 1), stateName)});
             }
             for (String delete : r.deletes()) {
-                byte[] key = encodeKey(codec, delete, stateName);
+                byte[] key = encodeKey(codec, delete, mapKey, stateName);
                 if (opened.get(stateName, key) == null) {
-                    throw Failure.of(ExitCode.NOT_FOUND, "key '%s' is not in state '%s' of %s: nothing to delete", delete, stateName, r.savepoint());
+                    throw Failure.of(ExitCode.NOT_FOUND, "key '%s'%s is not in state '%s' of %s: nothing to delete", delete,
+                            r.mapKey() == null ? "" : " with map key '" + r.mapKey() + "'", stateName, r.savepoint());
                 }
                 byKey.put(FlinkKeyCodec.hex(key), new byte[][] {key, null});
             }
@@ -194,9 +210,17 @@ public final class Edit implements Callable<Integer> {
         return new Edited(target.toString(), r.savepoint().toString(), op.label(), stateName, changed);
     }
 
-    private static byte[] encodeKey(FlinkKeyCodec codec, String text, String state) {
+    private static Object parse(java.util.function.Supplier<Object> parsed, String state) {
         try {
-            return codec.encodeKey(codec.parseKey(text));
+            return parsed.get();
+        } catch (IllegalArgumentException e) {
+            throw Failure.of(ExitCode.USAGE, "state '%s': %s", state, e.getMessage());
+        }
+    }
+
+    private static byte[] encodeKey(FlinkKeyCodec codec, String text, Object mapKey, String state) {
+        try {
+            return codec.encodeKey(codec.parseKey(text), mapKey);
         } catch (IllegalArgumentException e) {
             throw Failure.of(ExitCode.USAGE, "key of state '%s': %s", state, e.getMessage());
         } catch (java.io.IOException e) {
@@ -206,7 +230,7 @@ public final class Edit implements Callable<Integer> {
 
     private static byte[] encodeValue(FlinkKeyCodec codec, String text, String state) {
         try {
-            return codec.encodeValue(codec.parseValue(text));
+            return codec.encodeStored(text);
         } catch (IllegalArgumentException e) {
             throw Failure.of(ExitCode.USAGE, "value of state '%s': %s", state, e.getMessage());
         } catch (java.io.IOException e) {
@@ -216,7 +240,7 @@ public final class Edit implements Callable<Integer> {
 
     /** What zero is in the state's value type: 0 for numbers, false, the empty string. */
     private static String zeroText(FlinkKeyCodec codec) {
-        String type = FlinkKeyCodec.typeName(codec.valueSerializer());
+        String type = codec.storedTypeName();
         return switch (type) {
             case "Boolean" -> "false";
             case "String" -> "";

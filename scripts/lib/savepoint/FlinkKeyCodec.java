@@ -196,6 +196,57 @@ public final class FlinkKeyCodec {
         return out.getCopyOfBuffer();
     }
 
+    /**
+     * The RocksDB key of one entry of MapState: {@link #encodeKey} of {@code key}, then {@code mapKey} in the map's key
+     * serializer (RocksDBMapState's layout).
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public byte[] encodeKey(Object key, Object mapKey) throws IOException {
+        byte[] prefix = encodeKey(key);
+        if (mapKey == null) {
+            return prefix;
+        }
+        org.apache.flink.core.memory.DataOutputSerializer out = new org.apache.flink.core.memory.DataOutputSerializer(prefix.length + 16);
+        out.write(prefix);
+        ((TypeSerializer) ((MapSerializer<?, ?>) valueSerializer).getKeySerializer()).serialize(mapKey, out);
+        return out.getCopyOfBuffer();
+    }
+
+    /**
+     * {@code text} as the state stores it: a value-like state's value; MapState's entry value (a null flag, then the
+     * value); ListState's elements, given comma-separated, joined with RocksDBListState's ',' byte.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public byte[] encodeStored(String text) throws IOException {
+        org.apache.flink.core.memory.DataOutputSerializer out = new org.apache.flink.core.memory.DataOutputSerializer(16);
+        if (valueSerializer instanceof MapSerializer<?, ?> map) {
+            out.writeBoolean(false);
+            ((TypeSerializer) map.getValueSerializer()).serialize(parse(map.getValueSerializer(), text, "map value"), out);
+        } else if (valueSerializer instanceof ListSerializer<?> list) {
+            String[] elements = text.split(",", -1);
+            for (int i = 0; i < elements.length; i++) {
+                if (i > 0) {
+                    out.writeByte(LIST_DELIMITER);
+                }
+                ((TypeSerializer) list.getElementSerializer()).serialize(parse(list.getElementSerializer(), elements[i], "list element"), out);
+            }
+        } else {
+            ((TypeSerializer) valueSerializer).serialize(parse(valueSerializer, text, "value"), out);
+        }
+        return out.getCopyOfBuffer();
+    }
+
+    /** Parses {@code text} as a map key of this MapState. */
+    public Object parseMapKey(String text) {
+        return parse(((MapSerializer<?, ?>) valueSerializer).getKeySerializer(), text, "map key");
+    }
+
+    /** The type one stored value is given in: the value's, the map value's, or the list element's. */
+    public String storedTypeName() {
+        return valueSerializer instanceof MapSerializer<?, ?> m ? typeName(m.getValueSerializer())
+                : valueSerializer instanceof ListSerializer<?> l ? typeName(l.getElementSerializer()) : typeName(valueSerializer);
+    }
+
     /** The bytes of {@code value} in the state's value serializer (value-like states only). */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public byte[] encodeValue(Object value) throws IOException {

@@ -147,14 +147,21 @@ class XrayIT {
     }
 
     @Test
-    void mapAndListStateDecodeEntryByEntryAsRocksDbReadsThem() throws Exception {
+    void mapAndListStateDecodeEntryByEntryAndEditAndRestoreAsTheJobWroteThem() throws Exception {
         // carts: MapState (one entry per map entry), ListState (merge operands joined), tombstones hiding cleared carts
         String rest = TestCluster.get().restUrl();
         InProcess.Result submitted = InProcess.run(new Submit(), "carts", "--rest-url", rest, "--", "--keep-running");
         assertThat(submitted.exit()).as("%s", submitted).isZero();
         String jobId = submitted.out().strip();
-        Path sp = RestProbe.awaitValue("a savepoint holding carts", Duration.ofSeconds(60), () -> savepoint(rest, jobId, "NATIVE"),
-                p -> !entries(p, "--state", statelab.jobs.Carts.CART, "--limit", "1").isEmpty());
+        // all events applied (the source then idles): two savepoints in a row hold the same state
+        Path[] previous = {null};
+        Path sp = RestProbe.awaitValue("two savepoints in a row with the same carts", Duration.ofSeconds(90), () -> savepoint(rest, jobId, "NATIVE"),
+                p -> {
+                    boolean same = previous[0] != null && InProcess.run(new Diff(), previous[0].toString(), p.toString()).exit() == 0
+                            && !entries(p, "--state", statelab.jobs.Carts.CART, "--limit", "1").isEmpty();
+                    previous[0] = p;
+                    return same;
+                });
         RestProbe.cancelAll(rest);
         List<JsonNode> cart = entries(sp, "--state", statelab.jobs.Carts.CART);
         assertThat(cart).isNotEmpty().allSatisfy(e -> {
@@ -171,6 +178,31 @@ class XrayIT {
         });
         // one entry per (user, item): RocksDB's newest version only, whatever the SSTs hold
         assertThat(cart.stream().map(e -> e.get("key").asText() + "/" + e.get("mapKey").asText()).distinct().count()).isEqualTo(cart.size());
+
+        // edit one map entry and one list, restore, and prove the restored job holds both
+        JsonNode entry = cart.get(0);
+        String user = recent.get(0).get("key").asText();
+        Path edited = Files.createTempDirectory(Checkout.TARGET, "xray-carts-edit-").resolve("cart");
+        InProcess.Result map = InProcess.run(new Edit(), sp.toString(), "--state", statelab.jobs.Carts.CART, "--set",
+                entry.get("key").asText() + "=4242", "--map-key", entry.get("mapKey").asText(), "--out", edited.toString());
+        assertThat(map.exit()).as("%s", map).isZero();
+        Path both = edited.resolveSibling("both");
+        InProcess.Result list = InProcess.run(new Edit(), edited.toString(), "--state", statelab.jobs.Carts.RECENT, "--set",
+                user + "=item-901,item-902", "--out", both.toString());
+        assertThat(list.exit()).as("%s", list).isZero();
+        InProcess.Result diff = InProcess.run(new Diff(), sp.toString(), both.toString(), "--json");
+        assertThat(diff.exit()).as("%s", diff).isEqualTo(ExitCode.DIFFERENT.code);
+        List<JsonNode> changes = diff.out().lines().map(XrayIT::json).filter(l -> l.get("change").asText().equals("changed")).toList();
+        assertThat(changes).hasSize(2);
+        assertThat(changes).anySatisfy(c -> {
+            assertThat(c.get("mapKey").asText()).isEqualTo(entry.get("mapKey").asText());
+            assertThat(c.get("newValue").asInt()).isEqualTo(4242);
+        });
+        assertThat(changes).anySatisfy(c -> assertThat(c.get("newValue").toString()).isEqualTo("[\"item-901\",\"item-902\"]"));
+
+        InProcess.Result resumed = InProcess.run(new Resume(), both.toString(), "--rest-url", rest, "--verify", "--json");
+        assertThat(resumed.exit()).as("%s", resumed).isEqualTo(ExitCode.RESTORED_ALTERED.code);
+        assertThat(json(resumed.out().strip()).at("/proof/altered").asInt()).as("%s", resumed).isEqualTo(2);
     }
 
     @Test
