@@ -10,7 +10,7 @@
 #   --worktree    StateLab from the working tree as it is (uncommitted changes included).
 #   --no-profile  skip the untimed look at where inspect's time goes (ScanHarness layers, async-profiler, strace).
 #   BENCH_AB      (environment) the A/B timer: a command taking  -n RUNS --warmup W --timeout S --vs 'B' -- A ...
-#                 and printing ab.py's rows; default: python3 bench/xray/ab.py (public: Python's wait4).
+#                 and printing ab.py's rows; default: python3 bench/sst-engine/ab.py (public: Python's wait4).
 #   WORDS_LARGE, WORDS_SMALL  (environment) words the two word-count jobs draw (default 3000000 and 750000:
 #                 about 2.65 M and 0.73 M distinct keys of 5 letters).
 #
@@ -54,7 +54,7 @@ if ! command -v sst_dump >/dev/null; then
   echo "run.sh: installing Debian's rocksdb-tools for sst_dump" >&2
   apt-get install -y rocksdb-tools >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y rocksdb-tools >/dev/null; }
 fi
-read -r -a ab <<<"${BENCH_AB:-python3 $here/ab.py}"
+read -r -a ab <<<"${BENCH_AB:-python3 $here/../sst-engine/ab.py}"
 
 mkdir -p "$work" "$here/results"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
