@@ -65,22 +65,11 @@ public final class FlinkKeyCodec {
             return hex(bytes);
         }
         try {
-            DataInputDeserializer in = new DataInputDeserializer(bytes);
-            int keyGroup = CompositeKeySerializationUtils.readKeyGroup(keyGroupPrefixBytes, in);
-            Object key = CompositeKeySerializationUtils.readKey(keySerializer, in, ambiguousKeyPossible);
-            String namespace = "";
-            if (namespaceSerializer != null) {
-                Object ns = CompositeKeySerializationUtils.readNamespace(namespaceSerializer, in, ambiguousKeyPossible);
-                String s = String.valueOf(ns);
-                namespace = s.startsWith("VoidNamespace") ? "" : ", namespace " + s;
-            }
-            String mapKey = "";
-            if (valueSerializer instanceof MapSerializer<?, ?> map && in.available() > 0) {
-                // MapState: one RocksDB entry per map entry, the user key after the namespace
-                mapKey = ", map key " + map.getKeySerializer().deserialize(in);
-            }
-            String rest = in.available() > 0 ? ", +" + in.available() + " more bytes" : "";
-            return key + " (key group " + keyGroup + namespace + mapKey + rest + ")";
+            Key k = decodeKey(bytes);
+            return k.key() + " (key group " + k.keyGroup()
+                    + (k.namespace() == null ? "" : ", namespace " + k.namespace())
+                    + (k.userKey() == null ? "" : ", map key " + k.userKey())
+                    + (k.unread() > 0 ? ", +" + k.unread() + " more bytes" : "") + ")";
         } catch (IOException | RuntimeException e) {
             return hex(bytes);
         }
@@ -93,20 +82,23 @@ public final class FlinkKeyCodec {
         }
         try {
             DataInputDeserializer in = new DataInputDeserializer(bytes);
-            Object value;
-            if (valueSerializer instanceof MapSerializer<?, ?> map) {
-                // MapState: a null flag, then the map entry's value (RocksDBMapState)
-                value = in.readBoolean() ? null : map.getValueSerializer().deserialize(in);
-            } else if (valueSerializer instanceof ListSerializer<?> list) {
-                // ListState: the elements one after the other, a ',' byte between two (RocksDBListState)
-                value = elements(list.getElementSerializer(), in);
-            } else {
-                value = valueSerializer.deserialize(in);
-            }
+            Object value = readValue(in);
             return in.available() > 0 ? value + " (+" + in.available() + " bytes the serializer does not read)" : String.valueOf(value);
         } catch (IOException | RuntimeException e) {
             return hex(bytes) + " (not a valid " + valueSerializer.getClass().getSimpleName() + " value)";
         }
+    }
+
+    /** One stored value, as the state's RocksDB backend wrote it; what follows it is left in {@code in}. */
+    private Object readValue(DataInputDeserializer in) throws IOException {
+        if (valueSerializer instanceof MapSerializer<?, ?> map) {
+            // MapState: a null flag, then the map entry's value (RocksDBMapState)
+            return in.readBoolean() ? null : map.getValueSerializer().deserialize(in);
+        } else if (valueSerializer instanceof ListSerializer<?> list) {
+            // ListState: the elements one after the other, a ',' byte between two (RocksDBListState)
+            return elements(list.getElementSerializer(), in);
+        }
+        return valueSerializer.deserialize(in);
     }
 
     private static java.util.List<Object> elements(TypeSerializer<?> element, DataInputDeserializer in) throws IOException {
@@ -167,14 +159,7 @@ public final class FlinkKeyCodec {
             throw new IOException("the value serializer could not be restored");
         }
         DataInputDeserializer in = new DataInputDeserializer(bytes);
-        Object value;
-        if (valueSerializer instanceof MapSerializer<?, ?> map) {
-            value = in.readBoolean() ? null : map.getValueSerializer().deserialize(in);
-        } else if (valueSerializer instanceof ListSerializer<?> list) {
-            value = elements(list.getElementSerializer(), in);
-        } else {
-            value = valueSerializer.deserialize(in);
-        }
+        Object value = readValue(in);
         if (in.available() > 0) {
             throw new IOException(in.available() + " bytes left after the value");
         }
