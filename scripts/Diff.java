@@ -14,7 +14,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -134,8 +133,8 @@ public final class Diff implements Callable<Integer> {
         Map<String, StateScan.OperatorState> ro = byLabel(r.operators());
         TreeSet<String> labels = new TreeSet<>(lo.keySet());
         labels.addAll(ro.keySet());
-        if (filter.operator() != null && lo.values().stream().noneMatch(o -> isOf(o, filter.operator()))
-                && ro.values().stream().noneMatch(o -> isOf(o, filter.operator()))) {
+        if (filter.operator() != null && lo.values().stream().noneMatch(o -> o.isOf(filter.operator()))
+                && ro.values().stream().noneMatch(o -> o.isOf(filter.operator()))) {
             throw Failure.of(ExitCode.NOT_FOUND, "no operator '%s' with keyed state in %s or %s; operators with keyed state: %s",
                     filter.operator(), left.dir(), right.dir(), String.join(", ", labels));
         }
@@ -151,7 +150,7 @@ public final class Diff implements Callable<Integer> {
         for (String label : labels) {
             StateScan.OperatorState lop = lo.get(label);
             StateScan.OperatorState rop = ro.get(label);
-            if (filter.operator() != null && !(lop != null && isOf(lop, filter.operator()) || rop != null && isOf(rop, filter.operator()))) {
+            if (filter.operator() != null && !(lop != null && lop.isOf(filter.operator()) || rop != null && rop.isOf(filter.operator()))) {
                 continue;
             }
             try (StateScan.Opened lopen = lop == null ? null : l.open(lop);
@@ -223,9 +222,6 @@ public final class Diff implements Callable<Integer> {
         return by;
     }
 
-    private static boolean isOf(StateScan.OperatorState op, String name) {
-        return op.isOf(name) || Objects.equals(op.label(), name);
-    }
 
     public static void main(String[] args) {
         CommandRunner.main(new Diff(), args);

@@ -275,12 +275,22 @@ public final class SavepointLayout {
 
     /** The keyed-state meta data (key serializer, states and their serializers) of the file's keyed state. */
     public KeyedBackendSerializationProxy<?> keyedMetaData(StateFile f) {
-        StreamStateHandle meta = f.keyedHandle().getMetaDataStateHandle();
-        KeyedBackendSerializationProxy<?> proxy = new KeyedBackendSerializationProxy<>(SavepointLayout.class.getClassLoader());
-        try (FSDataInputStream in = meta.openInputStream()) {
-            proxy.read(new DataInputViewStreamWrapper((InputStream) in));
+        try {
+            return readKeyedMetaData(f.keyedHandle().getMetaDataStateHandle(), 0);
         } catch (IOException | RuntimeException e) {
             throw Failure.of(ExitCode.BAD_STATE, "cannot read the keyed state meta data of %s: %s", f.describe(), e.getMessage());
+        }
+    }
+
+    /**
+     * The keyed backend's meta data (key serializer, states and their serializers) written at {@code offset} of
+     * {@code handle}: a native savepoint's meta data handle (at 0), or the start of a canonical one's stream.
+     */
+    public static KeyedBackendSerializationProxy<?> readKeyedMetaData(StreamStateHandle handle, long offset) throws IOException {
+        KeyedBackendSerializationProxy<?> proxy = new KeyedBackendSerializationProxy<>(SavepointLayout.class.getClassLoader());
+        try (FSDataInputStream in = handle.openInputStream()) {
+            in.seek(offset);
+            proxy.read(new DataInputViewStreamWrapper((InputStream) in));
         }
         return proxy;
     }

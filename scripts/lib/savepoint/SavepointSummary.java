@@ -1,7 +1,6 @@
 package statelab.savepoint;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,8 +13,6 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.core.fs.FSDataInputStream;
-import org.apache.flink.core.memory.DataInputViewStreamWrapper;
 import org.apache.flink.runtime.checkpoint.OperatorState;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.IncrementalRemoteKeyedStateHandle;
@@ -131,11 +128,8 @@ public final class SavepointSummary {
 
     /** The keyed backend's meta data at {@code offset} of {@code handle}: serializer snapshots of key and states. */
     static KeyedBackendSerializationProxy<?> readProxy(StreamStateHandle handle, long offset) {
-        KeyedBackendSerializationProxy<?> proxy = new KeyedBackendSerializationProxy<>(SavepointSummary.class.getClassLoader());
-        try (FSDataInputStream in = handle.openInputStream()) {
-            in.seek(offset);
-            proxy.read(new DataInputViewStreamWrapper((InputStream) in));
-            return proxy;
+        try {
+            return SavepointLayout.readKeyedMetaData(handle, offset);
         } catch (IOException | RuntimeException e) {
             return null;
         }
