@@ -16,7 +16,9 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import org.apache.flink.runtime.state.metainfo.StateMetaInfoSnapshot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -104,18 +106,14 @@ public final class Edit implements Callable<Integer> {
         List<StateScan.OperatorState> operators = scan.selected(new StateScan.Filter(r.operator(), null, null));
         StateScan.OperatorState op = null;
         String stateName = r.state();
-        Map<String, String> valueStates = new LinkedHashMap<>(); // state -> operator, for the messages
+        Map<String, String> valueStates = new TreeMap<>(); // state -> operator, for the messages
         for (StateScan.OperatorState o : operators) {
-            try (StateScan.Opened opened = scan.open(o)) {
-                for (String s : opened.states()) {
-                    if (!s.startsWith("_timer_state/")) {
-                        valueStates.put(s, o.label());
-                    }
-                    if (s.equals(stateName) && op == null) {
-                        op = o;
-                    }
+            // the states an operator has, from its keyed backend's meta data: no need to open RocksDB to list them
+            for (StateMetaInfoSnapshot st : layout.keyedMetaData(o.subtasks().get(0).files().get(0)).getStateMetaInfoSnapshots()) {
+                if (st.getBackendStateType() != StateMetaInfoSnapshot.BackendStateType.PRIORITY_QUEUE) {
+                    valueStates.put(st.getName(), o.label());
                 }
-                if (stateName == null && operators.size() == 1) {
+                if (st.getName().equals(stateName) && op == null) {
                     op = o;
                 }
             }
