@@ -50,19 +50,9 @@ say() { echo "run.sh: $*" >&2; }
 started=$SECONDS
 
 # ---- which swap-sst ----------------------------------------------------------------------------------------
-if [ -n "$rev" ]; then
-  sha=$(git -C "$root" rev-parse --short=12 "$rev^{commit}")
-  co="$work/checkout-$sha"
-  if [ ! -f "$co/.complete" ]; then
-    rm -rf "$co" && mkdir -p "$co"
-    git -C "$root" archive "$sha" | tar -x -C "$co"
-    touch "$co/.complete"
-  fi
-  checkout="commit $sha ($(git -C "$root" log -1 --format='%cI' "$sha")), from a git archive snapshot"
-else
-  co=$root
-  checkout="working tree at $(git -C "$root" rev-parse --short=12 HEAD)$(git -C "$root" diff --quiet HEAD -- scripts || echo ', with uncommitted changes in scripts/')"
-fi
+# shellcheck source=../snapshot.sh
+. "$here/../snapshot.sh"
+snapshot "$root" "$work" "$rev"
 cd "$co"
 say "swap-sst from $checkout"
 

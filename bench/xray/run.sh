@@ -66,19 +66,9 @@ say() { echo "run.sh: $*" >&2; }
 started=$SECONDS
 
 # ---- which StateLab -------------------------------------------------------------------------------------------
-if [ -n "$rev" ]; then
-  sha=$(git -C "$root" rev-parse --short=12 "$rev^{commit}")
-  co="$work/checkout-$sha"
-  if [ ! -f "$co/.complete" ]; then
-    rm -rf "$co" && mkdir -p "$co"
-    git -C "$root" archive "$sha" | tar -x -C "$co"
-    touch "$co/.complete"
-  fi
-  checkout="commit $sha ($(git -C "$root" log -1 --format='%cI' "$sha")), from a git archive snapshot"
-else
-  co=$root
-  checkout="working tree at $(git -C "$root" rev-parse --short=12 HEAD)$(git -C "$root" diff --quiet HEAD -- scripts || echo ', with uncommitted changes in scripts/')"
-fi
+# shellcheck source=../snapshot.sh
+. "$here/../snapshot.sh"
+snapshot "$root" "$work" "$rev"
 cd "$co"
 say "StateLab from $checkout"
 # the harness (ScanHarness.java, on the product's scan code) as it is beside this script, in the snapshot
