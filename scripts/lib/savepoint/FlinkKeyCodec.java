@@ -232,27 +232,9 @@ public final class FlinkKeyCodec {
                 : valueSerializer instanceof ListSerializer<?> l ? typeName(l.getElementSerializer()) : typeName(valueSerializer);
     }
 
-    /** The bytes of {@code value} in the state's value serializer (value-like states only). */
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    public byte[] encodeValue(Object value) throws IOException {
-        org.apache.flink.core.memory.DataOutputSerializer out = new org.apache.flink.core.memory.DataOutputSerializer(16);
-        ((TypeSerializer) valueSerializer).serialize(value, out);
-        return out.getCopyOfBuffer();
-    }
-
     /** Parses {@code text} as a key of this state (its key serializer's type); a one-line reason when it cannot. */
     public Object parseKey(String text) {
         return parse(keySerializer, text, "key");
-    }
-
-    /** Parses {@code text} as a value of this state; a one-line reason when it cannot. */
-    public Object parseValue(String text) {
-        return parse(valueSerializer, text, "value");
-    }
-
-    /** The key group of {@code key} (a decoded key of this state's key type). */
-    public int keyGroupOf(Object key) {
-        return org.apache.flink.runtime.state.KeyGroupRangeAssignment.assignToKeyGroup(key, maxParallelism);
     }
 
     /** The name of the serializer's type, as a user would write it: String, Integer, Long, ... */
@@ -305,14 +287,6 @@ public final class FlinkKeyCodec {
             return Boolean.valueOf(text);
         }
         throw new NumberFormatException("not true or false");
-    }
-
-    public TypeSerializer<?> keySerializer() {
-        return keySerializer;
-    }
-
-    public TypeSerializer<?> valueSerializer() {
-        return valueSerializer;
     }
 
     public static String hex(byte[] bytes) {

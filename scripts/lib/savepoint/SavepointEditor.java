@@ -163,6 +163,7 @@ public final class SavepointEditor {
 
     /** Opens the database in {@code dir}, writes, flushes; returns the names of its live SSTs. */
     private static Set<String> applyWrites(Path dir, List<Write> writes, int formatVersion, String label) {
+        RocksDbNative.load(); // before any RocksDB object: their classes load the library RocksDB's own way otherwise
         try (Options listOptions = new Options();
              DBOptions dbOptions = new DBOptions().setCreateIfMissing(false).setInfoLogLevel(InfoLogLevel.HEADER_LEVEL);
              StringAppendOperator merge = new StringAppendOperator(',');
