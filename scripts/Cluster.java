@@ -34,6 +34,9 @@ import statelab.cli.Workspace;
 import statelab.cluster.LocalCluster;
 import statelab.cluster.LocalCluster.Instance;
 import statelab.cluster.LocalCluster.Liveness;
+import statelab.cluster.LocalCluster.Network;
+import statelab.cluster.LocalCluster.Role;
+import statelab.flink.JobCatalog;
 import statelab.flink.FlinkRest;
 
 /**
@@ -43,14 +46,15 @@ import statelab.flink.FlinkRest;
  */
 @Command(name = "cluster", mixinStandardHelpOptions = true, version = "StateLab cluster (Flink 2.3.0)",
         description = "Start, stop and inspect a local Flink 2.3 cluster: a JobManager and a TaskManager process.",
-        subcommands = {Cluster.Start.class, Cluster.Stop.class, Cluster.Status.class, Cluster.Logs.class})
+        subcommands = {Cluster.Start.class, Cluster.Stop.class, Cluster.Status.class, Cluster.Logs.class, Cluster.Run.class,
+                Cluster.Prepare.class})
 public final class Cluster implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand: start, stop, status or logs");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand: start, stop, status, logs, run or prepare");
     }
 
     /** --dir, shared by the subcommands. */
@@ -312,6 +316,94 @@ public final class Cluster implements Callable<Integer> {
                     }
                 }
             }
+        }
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = {"Run the JobManager, a TaskManager or both in the foreground, as a container's main process does:",
+                    "their output on stdout, each log in DIR/logs/COMPONENT-HOST.log; SIGTERM stops them, and when one exits,",
+                    "the other is stopped and its exit code is this command's. What the image's entrypoint runs (docs/docker.md)."})
+    static final class Run implements Callable<Integer> {
+        @Mixin InstanceOption instance;
+        @Mixin Output output;
+
+        @Parameters(index = "0", paramLabel = "jobmanager|taskmanager|both", description = "Which processes to run.")
+        Role role;
+
+        @Option(names = "--port", paramLabel = "PORT", defaultValue = "8081", description = "REST port (default: ${DEFAULT-VALUE}).")
+        int port;
+
+        @Option(names = "--rpc-port", paramLabel = "PORT", defaultValue = "6123",
+                description = "The JobManager's RPC port, where TaskManagers register (default: ${DEFAULT-VALUE}).")
+        int rpcPort;
+
+        @Option(names = "--bind", paramLabel = "HOST", defaultValue = "127.0.0.1",
+                description = "Address the processes listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 in a container).")
+        String bind;
+
+        @Option(names = "--jobmanager", paramLabel = "HOST",
+                description = "The JobManager's host name, as TaskManagers reach it (default: 127.0.0.1 when bound to it, else this host's name).")
+        String jobManager;
+
+        @Option(names = "--savepoints", paramLabel = "DIR",
+                description = "Savepoint directory (default: DIR/savepoints). Give the path the host knows it by when it is mounted from there.")
+        Path savepoints;
+
+        @Option(names = "--slots", paramLabel = "N", description = "Task slots of a TaskManager (default: config.yaml's).")
+        Integer slots;
+
+        @Option(names = "--config", paramLabel = "FILE", description = "Flink config.yaml (default: the checkout's).")
+        Path config;
+
+        @Override
+        public Integer call() throws IOException {
+            for (int p : new int[] {port, rpcPort}) {
+                if (p < 1 || p > 65535) {
+                    throw Failure.of(ExitCode.USAGE, "ports must be 1..65535, got %d", p);
+                }
+            }
+            if (slots != null && slots < 1) {
+                throw Failure.of(ExitCode.USAGE, "--slots must be at least 1, got %d", slots);
+            }
+            boolean loopback = bind.equals("127.0.0.1") || bind.equals("localhost");
+            String jm = jobManager != null ? jobManager : loopback ? "127.0.0.1" : java.net.InetAddress.getLocalHost().getHostName();
+            // Replicas of a scaled TaskManager service each find their own address; on loopback it is 127.0.0.1.
+            Network net = new Network(bind, jm, loopback ? "127.0.0.1" : null, port, rpcPort);
+            Path configYaml = config != null ? config : Workspace.requireCheckout("to find config.yaml, or pass --config").resolve("config.yaml");
+            LocalCluster c = new LocalCluster(instance.cluster().dir(), savepoints);
+            if (role != Role.taskmanager) {
+                LocalCluster.requireFreePort(port);
+            }
+            PrintWriter err = output.err();
+            Duration grace = Duration.ofSeconds(20);
+            int code = c.runForeground(configYaml, role, net, slots, grace, line -> {
+                err.println("cluster run: " + line);
+                err.flush();
+            });
+            return code == 0 ? ExitCode.OK.code : ExitCode.FAILURE.code;
+        }
+    }
+
+    @Command(name = "prepare", mixinStandardHelpOptions = true,
+            description = {"Resolve the cluster's jars and build every job's jar now, so that later commands download and compile nothing",
+                    "(what the image's build runs). Prints the number of cluster jars and each job's jar."})
+    static final class Prepare implements Callable<Integer> {
+        @Mixin Output output;
+
+        record Prepared(int clusterJars, java.util.Map<String, String> jobs) {}
+
+        @Override
+        public Integer call() throws IOException {
+            String classpath = LocalCluster.classpath(output.progressLines());
+            java.util.Map<String, String> jobs = new java.util.LinkedHashMap<>();
+            for (String job : JobCatalog.jobs(Workspace.requireCheckout("to find the jobs")).keySet()) {
+                jobs.put(job, JobCatalog.resolve(job, output.progressLines()).jar().toString());
+            }
+            Prepared prepared = new Prepared(classpath.split(java.io.File.pathSeparator).length, jobs);
+            StringBuilder plain = new StringBuilder("cluster: " + prepared.clusterJars() + " jars");
+            jobs.forEach((job, jar) -> plain.append('\n').append(job).append(": ").append(jar));
+            output.result(plain.toString(), prepared);
+            return ExitCode.OK.code;
         }
     }
 

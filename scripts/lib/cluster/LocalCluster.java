@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.flink.configuration.ConfigurationUtils;
@@ -64,9 +65,19 @@ public final class LocalCluster {
     public static final String DISTRIBUTION = "scripts/lib/cluster/runtime/FlinkDistribution.java";
 
     private final Path dir;
+    private final Path savepoints;
 
     public LocalCluster(Path dir) {
+        this(dir, null);
+    }
+
+    /**
+     * An instance in {@code dir} whose savepoints go to {@code savepoints} instead of {@code DIR/savepoints}
+     * (null: the default). A container's savepoints live at the path the host knows them by (docs/docker.md).
+     */
+    public LocalCluster(Path dir, Path savepoints) {
         this.dir = dir.toAbsolutePath().normalize();
+        this.savepoints = savepoints != null ? savepoints.toAbsolutePath().normalize() : this.dir.resolve("savepoints");
     }
 
     public Path dir() {
@@ -75,6 +86,10 @@ public final class LocalCluster {
 
     public Path logs() {
         return dir.resolve("logs");
+    }
+
+    public Path savepoints() {
+        return savepoints;
     }
 
     public Path confDir() {
@@ -171,24 +186,38 @@ public final class LocalCluster {
     }
 
     /**
-     * The settings that differ per instance, in one place: loopback addresses, this instance's ports, and its
+     * Where the processes listen and how they find each other: all on loopback for a local cluster
+     * ({@link #loopback}); in containers they listen on every interface and find the JobManager by its host name.
+     * A null {@code taskManagerHost} lets each TaskManager find its own address (what a scaled TaskManager
+     * service needs: every replica has another).
+     */
+    public record Network(String bindHost, String jobManagerAddress, String taskManagerHost, int restPort, int rpcPort) {
+        public static Network loopback(int restPort, int rpcPort) {
+            return new Network("127.0.0.1", "127.0.0.1", "127.0.0.1", restPort, rpcPort);
+        }
+    }
+
+    /**
+     * The settings that differ per instance, in one place: addresses, this instance's ports, and its
      * directories. Everything else comes from config.yaml as written.
      */
-    Map<String, String> instanceOverrides(int restPort, int rpcPort, Integer slots) {
+    Map<String, String> instanceOverrides(Network net, Integer slots) {
         Map<String, String> o = new LinkedHashMap<>();
-        o.put("rest.address", "127.0.0.1");
-        o.put("rest.bind-address", "127.0.0.1");
-        o.put("rest.port", Integer.toString(restPort));
-        o.put("jobmanager.rpc.address", "127.0.0.1");
-        o.put("jobmanager.rpc.port", Integer.toString(rpcPort));
-        o.put("jobmanager.bind-host", "127.0.0.1");
-        o.put("taskmanager.host", "127.0.0.1");
-        o.put("taskmanager.bind-host", "127.0.0.1");
+        o.put("rest.address", net.jobManagerAddress());
+        o.put("rest.bind-address", net.bindHost());
+        o.put("rest.port", Integer.toString(net.restPort()));
+        o.put("jobmanager.rpc.address", net.jobManagerAddress());
+        o.put("jobmanager.rpc.port", Integer.toString(net.rpcPort()));
+        o.put("jobmanager.bind-host", net.bindHost());
+        if (net.taskManagerHost() != null) {
+            o.put("taskmanager.host", net.taskManagerHost());
+        }
+        o.put("taskmanager.bind-host", net.bindHost());
         if (slots != null) {
             o.put("taskmanager.numberOfTaskSlots", Integer.toString(slots));
         }
         o.put("execution.checkpointing.dir", dir.resolve("checkpoints").toUri().toString());
-        o.put("execution.checkpointing.savepoint-dir", dir.resolve("savepoints").toUri().toString());
+        o.put("execution.checkpointing.savepoint-dir", savepoints.toUri().toString());
         o.put("io.tmp.dirs", tmpDir().toString());
         o.put("web.tmpdir", tmpDir().toString());
         return o;
@@ -198,7 +227,7 @@ public final class LocalCluster {
      * Writes this instance's configuration from {@code configYaml} and the instance overrides, and returns it
      * as Flink reads it.
      */
-    Configuration writeConfiguration(Path configYaml, int restPort, int rpcPort, Integer slots) throws IOException {
+    Configuration writeConfiguration(Path configYaml, Network net, Integer slots) throws IOException {
         if (!Files.isRegularFile(configYaml)) {
             throw Failure.of(ExitCode.NOT_FOUND, "configuration file not found: %s", configYaml);
         }
@@ -214,12 +243,43 @@ public final class LocalCluster {
         if (config.keySet().isEmpty()) {
             throw Failure.of(ExitCode.USAGE, "%s holds no settings (is it valid YAML?)", configYaml);
         }
-        instanceOverrides(restPort, rpcPort, slots).forEach(config::setString);
+        instanceOverrides(net, slots).forEach(config::setString);
         List<String> lines = ConfigurationUtils.convertConfigToWritableLines(config, false);
         String header = "# Written by `jbang cluster start` from " + configYaml + " and the instance overrides in LocalCluster.\n";
         Workspace.writeAtomically(staged, (header + String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
         Workspace.writeAtomically(confDir().resolve("log4j.properties"), LOG4J.getBytes(StandardCharsets.UTF_8));
         return config;
+    }
+
+    /** One of the cluster's two kinds of daemon process: its JVM options, main class and arguments as Flink derives them. */
+    record Daemon(String component, List<String> jvm, String mainClass, List<String> args) {}
+
+    /** The JobManager's process from {@code config}, as Flink's own start-up scripts derive it. */
+    Daemon jobManagerProcess(Configuration config) {
+        JobManagerProcessSpec jm = JobManagerProcessUtils.processSpecFromConfig(config);
+        List<String> jvm = new ArrayList<>(split(JobManagerProcessUtils.generateJvmParametersStr(jm, config)));
+        jvm.addAll(split(config.get(CoreOptions.FLINK_JVM_OPTIONS)));
+        jvm.addAll(split(config.get(CoreOptions.FLINK_JM_JVM_OPTIONS)));
+        List<String> args = new ArrayList<>(List.of("--configDir", confDir().toString(), "--executionMode", "cluster"));
+        args.addAll(split(JobManagerProcessUtils.generateDynamicConfigsStr(jm)));
+        return new Daemon("jobmanager", jvm, JOB_MANAGER_MAIN, args);
+    }
+
+    /** The TaskManager's process from {@code config}. */
+    Daemon taskManagerProcess(Configuration config) {
+        TaskExecutorProcessSpec tm = TaskExecutorProcessUtils.processSpecFromConfig(config);
+        List<String> jvm = new ArrayList<>(split(ProcessMemoryUtils.generateJvmParametersStr(tm)));
+        jvm.addAll(split(config.get(CoreOptions.FLINK_JVM_OPTIONS)));
+        jvm.addAll(split(config.get(CoreOptions.FLINK_TM_JVM_OPTIONS)));
+        List<String> args = new ArrayList<>(List.of("--configDir", confDir().toString()));
+        args.addAll(split(TaskExecutorProcessUtils.generateDynamicConfigsStr(tm)));
+        return new Daemon("taskmanager", jvm, TASK_MANAGER_MAIN, args);
+    }
+
+    private void createDirectories() throws IOException {
+        for (Path d : List.of(logs(), dir.resolve("checkpoints"), savepoints, tmpDir())) {
+            Files.createDirectories(d);
+        }
     }
 
     /**
@@ -228,31 +288,14 @@ public final class LocalCluster {
      */
     public Instance launch(Path configYaml, int restPort, Integer slots, Consumer<String> progress) throws IOException {
         int rpcPort = freePort();
-        Configuration config = writeConfiguration(configYaml, restPort, rpcPort, slots);
-        for (Path d : List.of(logs(), dir.resolve("checkpoints"), dir.resolve("savepoints"), tmpDir())) {
-            Files.createDirectories(d);
-        }
-
-        JobManagerProcessSpec jm = JobManagerProcessUtils.processSpecFromConfig(config);
-        List<String> jmJvm = new ArrayList<>(split(JobManagerProcessUtils.generateJvmParametersStr(jm, config)));
-        jmJvm.addAll(split(config.get(CoreOptions.FLINK_JVM_OPTIONS)));
-        jmJvm.addAll(split(config.get(CoreOptions.FLINK_JM_JVM_OPTIONS)));
-        List<String> jmArgs = new ArrayList<>(List.of("--configDir", confDir().toString(), "--executionMode", "cluster"));
-        jmArgs.addAll(split(JobManagerProcessUtils.generateDynamicConfigsStr(jm)));
-
-        TaskExecutorProcessSpec tm = TaskExecutorProcessUtils.processSpecFromConfig(config);
-        List<String> tmJvm = new ArrayList<>(split(ProcessMemoryUtils.generateJvmParametersStr(tm)));
-        tmJvm.addAll(split(config.get(CoreOptions.FLINK_JVM_OPTIONS)));
-        tmJvm.addAll(split(config.get(CoreOptions.FLINK_TM_JVM_OPTIONS)));
-        List<String> tmArgs = new ArrayList<>(List.of("--configDir", confDir().toString()));
-        tmArgs.addAll(split(TaskExecutorProcessUtils.generateDynamicConfigsStr(tm)));
-
+        Configuration config = writeConfiguration(configYaml, Network.loopback(restPort, rpcPort), slots);
+        createDirectories();
         String classpath = classpath(progress);
-        Process jobManager = spawn("jobmanager", jmJvm, JOB_MANAGER_MAIN, jmArgs, classpath);
+        Process jobManager = spawn(jobManagerProcess(config), classpath, log("jobmanager", false), false);
         progress.accept("JobManager started, pid " + jobManager.pid());
         Process taskManager;
         try {
-            taskManager = spawn("taskmanager", tmJvm, TASK_MANAGER_MAIN, tmArgs, classpath);
+            taskManager = spawn(taskManagerProcess(config), classpath, log("taskmanager", false), false);
         } catch (IOException | RuntimeException e) {
             jobManager.destroyForcibly();
             throw e;
@@ -264,12 +307,59 @@ public final class LocalCluster {
         return instance;
     }
 
+    /** What {@link #runForeground} runs: the JobManager, a TaskManager, or both. */
+    public enum Role { jobmanager, taskmanager, both }
+
+    /**
+     * Runs {@code role}'s processes in the foreground, as a container's main process does: their output (what
+     * jobs print) goes to this process's stdout, each one's log to {@code logs/COMPONENT-HOST.log} (replicas of a
+     * scaled service share a log directory), and this returns when one of them exits, with its exit code, after
+     * ending the other. SIGTERM (`docker stop`) ends them as `cluster stop` does. Nothing is recorded in
+     * {@code cluster.json}: the container's runtime is what knows the processes.
+     */
+    public int runForeground(Path configYaml, Role role, Network net, Integer slots, Duration grace, Consumer<String> progress)
+            throws IOException {
+        Configuration config = writeConfiguration(configYaml, net, slots);
+        createDirectories();
+        String classpath = classpath(progress);
+        String host = InetAddress.getLocalHost().getHostName();
+        List<Daemon> plans = switch (role) {
+            case jobmanager -> List.of(jobManagerProcess(config));
+            case taskmanager -> List.of(taskManagerProcess(config));
+            case both -> List.of(jobManagerProcess(config), taskManagerProcess(config));
+        };
+        List<Process> running = new ArrayList<>();
+        Thread stopAll = new Thread(() -> {
+            for (int i = running.size() - 1; i >= 0; i--) {
+                terminate(running.get(i).toHandle(), grace);
+            }
+        }, "stop-cluster-processes");
+        Runtime.getRuntime().addShutdownHook(stopAll);
+        for (Daemon plan : plans) {
+            Process p = spawn(plan, classpath, logs().resolve(plan.component() + "-" + host + ".log"), true);
+            running.add(p);
+            progress.accept(plan.component() + " started, pid " + p.pid() + ", log " + logs().resolve(plan.component() + "-" + host + ".log"));
+        }
+        CompletableFuture<?>[] exits = running.stream().map(Process::onExit).toArray(CompletableFuture[]::new);
+        Process first = (Process) CompletableFuture.anyOf(exits).join();
+        int code = first.exitValue();
+        progress.accept(plans.get(running.indexOf(first)).component() + " (pid " + first.pid() + ") exited with code " + code
+                + (running.size() > 1 ? "; stopping the other" : ""));
+        try {
+            Runtime.getRuntime().removeShutdownHook(stopAll);
+            stopAll.run();
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs already
+        }
+        return code;
+    }
+
     /**
      * The JobManager's and TaskManager's classpath: {@value #DISTRIBUTION}'s jars as {@code jbang info classpath}
      * resolves them, kept under {@code $STATELAB_HOME/classpath/} by the hash of that script and asked anew when
      * it changed or a jar it names is gone.
      */
-    static String classpath(Consumer<String> progress) throws IOException {
+    public static String classpath(Consumer<String> progress) throws IOException {
         Path checkout = Workspace.requireCheckout("to resolve the cluster's jars from " + DISTRIBUTION);
         Path script = checkout.resolve(DISTRIBUTION);
         Path cached = Workspace.home().resolve("classpath").resolve("flink-" + Jbang.sourceHash(script) + ".txt");
@@ -280,7 +370,13 @@ public final class LocalCluster {
             }
         }
         progress.accept("resolving the cluster's jars with jbang (" + DISTRIBUTION + ")");
-        String resolved = Jbang.run(checkout, List.of("info", "classpath", "--quiet", script.toString())).strip();
+        // jbang lists the script's own jar too, which it builds only when the script is run: a jar holding nothing
+        // the cluster needs (the script is only a list of //DEPS), and one whose absence would make the cached
+        // classpath look stale on every start. Only the jars that exist are kept.
+        String resolved = Arrays.stream(Jbang.run(checkout, List.of("info", "classpath", "--quiet", script.toString())).strip()
+                        .split(File.pathSeparator))
+                .filter(jar -> !jar.isBlank() && Files.exists(Path.of(jar)))
+                .collect(java.util.stream.Collectors.joining(File.pathSeparator));
         if (resolved.isEmpty() || !resolved.contains("flink-runtime")) {
             throw Failure.of(ExitCode.FAILURE, "jbang info classpath %s printed no Flink classpath: '%s'", DISTRIBUTION, resolved);
         }
@@ -288,31 +384,39 @@ public final class LocalCluster {
         return resolved;
     }
 
-    private Process spawn(String component, List<String> jvm, String mainClass, List<String> args, String classpath) throws IOException {
-        rotate(log(component, false));
-        rotate(log(component, true));
+    /**
+     * Starts {@code p} with {@code classpath}, logging to {@code logFile}. A background process gets a session of
+     * its own (a Ctrl-C meant for this command does not reach it) and its output in {@code .out} next to the log;
+     * a foreground one shares this process's stdout and stderr.
+     */
+    private Process spawn(Daemon p, String classpath, Path logFile, boolean foreground) throws IOException {
+        rotate(logFile);
+        Path out = logFile.resolveSibling(p.component() + ".out");
+        if (!foreground) {
+            rotate(out);
+        }
         List<String> cmd = new ArrayList<>();
-        // setsid puts the process in a session of its own: a Ctrl-C meant for this command does not reach it.
-        if (new File("/usr/bin/setsid").canExecute() || new File("/bin/setsid").canExecute()) {
+        if (!foreground && (new File("/usr/bin/setsid").canExecute() || new File("/bin/setsid").canExecute())) {
             cmd.add("setsid");
         }
         cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        cmd.addAll(jvm);
-        cmd.add("-Dlog.file=" + log(component, false));
+        cmd.addAll(p.jvm());
+        cmd.add("-Dlog.file=" + logFile);
         cmd.add("-Dlog4j.configuration=file:" + confDir().resolve("log4j.properties"));
         cmd.add("-Dlog4j.configurationFile=file:" + confDir().resolve("log4j.properties"));
-        cmd.add(mainClass);
-        cmd.addAll(args);
+        cmd.add(p.mainClass());
+        cmd.addAll(p.args());
         ProcessBuilder pb = new ProcessBuilder(cmd);
         // The classpath goes through the environment: on the command line its ~10 KB would push the main class
         // and --configDir past the 4,096 characters ProcessHandle.info().commandLine() returns, where ours() looks.
         pb.environment().put("CLASSPATH", classpath);
-        return pb
-                .directory(dir.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(log(component, true).toFile())
-                .redirectErrorStream(true)
-                .start();
+        pb.directory(dir.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        if (foreground) {
+            pb.redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT);
+        } else {
+            pb.redirectOutput(out.toFile()).redirectErrorStream(true);
+        }
+        return pb.start();
     }
 
     private static void rotate(Path file) throws IOException {

@@ -51,9 +51,9 @@ class LocalClusterConfigTest {
     @Test
     void instanceOverridesOnlyTheLocalDifferences(@TempDir Path dir) throws Exception {
         LocalCluster cluster = new LocalCluster(dir);
-        Configuration written = cluster.writeConfiguration(Checkout.ROOT.resolve("config.yaml"), 18999, 43210, 3);
+        Configuration written = cluster.writeConfiguration(Checkout.ROOT.resolve("config.yaml"), LocalCluster.Network.loopback(18999, 43210), 3);
         Configuration reread = GlobalConfiguration.loadConfiguration(cluster.confDir().toString());
-        Map<String, String> overrides = cluster.instanceOverrides(18999, 43210, 3);
+        Map<String, String> overrides = cluster.instanceOverrides(LocalCluster.Network.loopback(18999, 43210), 3);
 
         assertThat(reread.toMap()).isEqualTo(written.toMap());
         assertThat(reread.get(RestOptions.PORT)).isEqualTo(18999);
