@@ -1,55 +1,60 @@
-# syntax=docker/dockerfile:1
+# StateLab in one image: Java 17 and Maven from Debian, the checkout, and everything it downloads (JBang, Flink
+# 2.3.0's jars from Maven Central as scripts/lib/cluster/runtime/FlinkDistribution.java names them, the commands and
+# jobs compiled), resolved at build time so that a container downloads and compiles nothing.
 #
-# StateLab's Flink cluster as an image: Flink's official image with the project's config.yaml and the jobs.
-# docker-compose.yml runs it as a JobManager and a TaskManager; docs/docker.md says how to use it.
+# One image, three uses (docs/docker.md; the entrypoint is scripts/entrypoint.sh):
+#   docker run --rm -v "$PWD/logs:/opt/flink/log" statelab     a cluster inside the container, the whole
+#                                                              experiment, the verdict on stdout and as exit code
+#   docker compose up                                          JobManager and TaskManager(s) as services
+#   docker run -i --rm --network host statelab savepoint ...   any StateLab command, e.g. as a pipeline stage
 #
-# This file has never been built: the machines StateLab is developed on have no Docker engine. DockerFilesTest
-# checks it statically (base images against pom.xml, COPY sources, where config.yaml lands), and the build
-# stage's mvn command was run by hand on a copy of exactly the files it copies.
+# The base is Debian 12's minimal image (debian:bookworm-slim), which is all these machines can build on: no image
+# registry is reachable from them, so the tests make it with mmdebstrap (`.ci/run`). Flink's own image is not used
+# because it could not be built or tested here; Flink's jars are the local cluster's, resolved by the same code.
+FROM debian:bookworm-slim
 
-# ---- build: the thin jobs jar ----------------------------------------------------------------------------------
-# Java 17, the release pom.xml compiles for.
-FROM maven:3.9-eclipse-temurin-17 AS build
-WORKDIR /build
+# Java 17 (the release pom.xml compiles for; JBang compiles the scripts with its javac), Maven (the launcher ./jbang
+# fetches JBang with it, once), procps (ps, used by Flink's processes' diagnostics and handy with `docker exec`).
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        openjdk-17-jdk-headless maven ca-certificates procps \
+ && rm -rf /var/lib/apt/lists/*
 
-# Only what `package` compiles: pom.xml adds scripts/ and jobs/ as source roots. bench/src is a test-source
-# root; with tests skipped Maven never reads it, so it stays out.
-COPY pom.xml ./
-COPY scripts ./scripts
-COPY jobs ./jobs
+# Certificate authorities to trust besides Debian's, as PEM text: what a network whose proxy inspects TLS needs before
+# Maven Central can be reached (the tests pass this machine's; empty by default). One file per certificate, as
+# update-ca-certificates and Java's trust store (/etc/ssl/certs/java/cacerts, which Maven and JBang use) expect.
+ARG EXTRA_CA_CERTS=""
+RUN if [ -n "$EXTRA_CA_CERTS" ]; then \
+      printf '%s\n' "$EXTRA_CA_CERTS" | awk '/BEGIN CERTIFICATE/ { n++ } n { print > ("/usr/local/share/ca-certificates/extra-" n ".crt") }' \
+      && update-ca-certificates; \
+    fi
 
-# The cache mount keeps Flink's jars from Maven Central between builds, so editing a job does not download them
-# again. The jar gets a fixed name here so that the final stage does not depend on the project version.
-RUN --mount=type=cache,target=/root/.m2 \
-    mvn -B -q -Dmaven.test.skip=true package \
- && cp target/statelab-*-jobs.jar /build/statelab-jobs.jar
+# Flink runs as this user, never as root. uid 1000 is the first user of most Linux machines, so directories that
+# user mounts are writable here as they are; any other uid works too (`--user "$(id -u):$(id -g)"`): everything the
+# processes write at run time is writable by all users (the last RUN), and HOME does not depend on the uid.
+RUN useradd --uid 1000 --user-group --create-home --home-dir /home/statelab statelab \
+ && mkdir -p /opt/flink/log /opt/flink/checkpoints /opt/flink/savepoints \
+ && ln -s log /opt/flink/logs \
+ && chown -R statelab:statelab /opt/flink
+ENV HOME=/home/statelab \
+    LANG=C.UTF-8 \
+    STATELAB_HOME=/home/statelab/.statelab
 
-# ---- the cluster image -----------------------------------------------------------------------------------------
-# Flink's official image, at the version the scripts and jobs are compiled against (pom.xml's flink.version).
-# The tag follows the naming of Flink's Docker images for 2.x, <version>-java<N>; this exact tag was not pulled
-# here (no engine), so its existence is unverified.
-FROM flink:2.3.0-java17
+WORKDIR /opt/statelab
+COPY --chown=statelab:statelab . /opt/statelab
+USER statelab
 
-LABEL org.opencontainers.image.title="statelab-flink" \
-      org.opencontainers.image.description="Apache Flink with StateLab's config.yaml and jobs, for tampering with state" \
-      org.opencontainers.image.version="0.1.0-SNAPSHOT" \
-      dev.statelab.flink.version="2.3.0"
+# Everything downloaded and compiled now, in the image: JBang (bootstrap/lib), the StateLab commands' jar and the
+# launcher's kept command line (bootstrap/.exec), the cluster's jars (~/.m2, the classpath in $STATELAB_HOME), the
+# jobs' jars. `cluster prepare` is the same code `cluster start` resolves with. $STATELAB_HOME/jobs holds what
+# `submit` records of each job for `savepoint` and `resume`: a volume mounted there lets a pipe of containers share it.
+RUN ./jbang statelab --version \
+ && ./jbang cluster prepare \
+ && mkdir -p "$STATELAB_HOME/jobs" \
+ && chmod -R a+rwX /home/statelab /opt/statelab /opt/flink
 
-# The single source of configuration; docker-compose.yml overrides only container addresses via FLINK_PROPERTIES,
-# which the image's entrypoint merges into this file at start. Owned like the rest of /opt/flink.
-COPY --chown=flink:flink config.yaml /opt/flink/conf/config.yaml
-
-# Only the jobs' own classes: Flink's, the RocksDB state backend and the datagen and file connectors come from the
-# image's lib/. Submit it with `flink run -c statelab.jobs.WordCount` (or SumJob, Carts).
-COPY --chown=flink:flink --from=build /build/statelab-jobs.jar /opt/flink/usrlib/statelab-jobs.jar
-
-# The sources of the jobs and of the commands that drive the cluster, for reference inside the container (jbang
-# itself is not installed; the commands run on the host, see docs/docker.md).
-COPY jbang-catalog.json /opt/statelab/jbang-catalog.json
-COPY jobs /opt/statelab/jobs
-COPY scripts /opt/statelab/scripts
-
-# config.yaml's checkpoint and savepoint directories, writable by the flink user that runs Flink. A named volume
-# mounted here starts with this ownership; a host directory bind-mounted here keeps its own (docs/docker.md).
-RUN mkdir -p /opt/flink/checkpoints /opt/flink/savepoints \
- && chown flink:flink /opt/flink/checkpoints /opt/flink/savepoints
+# The local cluster's layout with the container's paths: DIR=/opt/flink, so logs in /opt/flink/log (logs is a link
+# to it), checkpoints and savepoints beside. Ports: REST 8081, JobManager RPC 6123.
+EXPOSE 8081 6123
+ENTRYPOINT ["/opt/statelab/scripts/entrypoint.sh"]
+CMD ["lab"]

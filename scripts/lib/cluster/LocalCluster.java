@@ -199,7 +199,7 @@ public final class LocalCluster {
 
     /**
      * The settings that differ per instance, in one place: addresses, this instance's ports, and its
-     * directories. Everything else comes from config.yaml as written.
+     * directories; a null value removes the setting. Everything else comes from config.yaml as written.
      */
     Map<String, String> instanceOverrides(Network net, Integer slots) {
         Map<String, String> o = new LinkedHashMap<>();
@@ -209,9 +209,8 @@ public final class LocalCluster {
         o.put("jobmanager.rpc.address", net.jobManagerAddress());
         o.put("jobmanager.rpc.port", Integer.toString(net.rpcPort()));
         o.put("jobmanager.bind-host", net.bindHost());
-        if (net.taskManagerHost() != null) {
-            o.put("taskmanager.host", net.taskManagerHost());
-        }
+        // null: removed, so that Flink finds the TaskManager's address itself (config.yaml names 127.0.0.1)
+        o.put("taskmanager.host", net.taskManagerHost());
         o.put("taskmanager.bind-host", net.bindHost());
         if (slots != null) {
             o.put("taskmanager.numberOfTaskSlots", Integer.toString(slots));
@@ -243,7 +242,13 @@ public final class LocalCluster {
         if (config.keySet().isEmpty()) {
             throw Failure.of(ExitCode.USAGE, "%s holds no settings (is it valid YAML?)", configYaml);
         }
-        instanceOverrides(net, slots).forEach(config::setString);
+        instanceOverrides(net, slots).forEach((key, value) -> {
+            if (value == null) {
+                config.removeKey(key);
+            } else {
+                config.setString(key, value);
+            }
+        });
         List<String> lines = ConfigurationUtils.convertConfigToWritableLines(config, false);
         String header = "# Written by `jbang cluster start` from " + configYaml + " and the instance overrides in LocalCluster.\n";
         Workspace.writeAtomically(staged, (header + String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
@@ -278,7 +283,11 @@ public final class LocalCluster {
 
     private void createDirectories() throws IOException {
         for (Path d : List.of(logs(), dir.resolve("checkpoints"), savepoints, tmpDir())) {
-            Files.createDirectories(d);
+            // A link to a directory will do (the image links /opt/flink/logs to /opt/flink/log, where its users mount
+            // theirs); Files.createDirectories refuses one.
+            if (!Files.isDirectory(d)) {
+                Files.createDirectories(d);
+            }
         }
     }
 
@@ -341,15 +350,28 @@ public final class LocalCluster {
             progress.accept(plan.component() + " started, pid " + p.pid() + ", log " + logs().resolve(plan.component() + "-" + host + ".log"));
         }
         CompletableFuture<?>[] exits = running.stream().map(Process::onExit).toArray(CompletableFuture[]::new);
-        Process first = (Process) CompletableFuture.anyOf(exits).join();
-        int code = first.exitValue();
-        progress.accept(plans.get(running.indexOf(first)).component() + " (pid " + first.pid() + ") exited with code " + code
-                + (running.size() > 1 ? "; stopping the other" : ""));
+        int code;
+        boolean interrupted = false;
+        try {
+            Process first = (Process) CompletableFuture.anyOf(exits).get();
+            code = first.exitValue();
+            progress.accept(plans.get(running.indexOf(first)).component() + " (pid " + first.pid() + ") exited with code " + code
+                    + (running.size() > 1 ? "; stopping the other" : ""));
+        } catch (InterruptedException e) { // Ctrl-C in the REPL: stop them as SIGTERM would (interrupt kept for after)
+            interrupted = true;
+            progress.accept("interrupted; stopping the cluster's processes");
+            code = 130;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
         try {
             Runtime.getRuntime().removeShutdownHook(stopAll);
             stopAll.run();
         } catch (IllegalStateException shuttingDown) {
             // the hook runs already
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         return code;
     }

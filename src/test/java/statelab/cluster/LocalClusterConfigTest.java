@@ -73,4 +73,25 @@ class LocalClusterConfigTest {
             }
         });
     }
+
+    @Test
+    void inContainersTheProcessesListenEverywhereFindTheJobManagerByNameAndSaveWhereTheHostLooks(@TempDir Path dir) throws Exception {
+        Path hostSavepoints = dir.resolve("host/savepoints");
+        LocalCluster cluster = new LocalCluster(dir.resolve("opt-flink"), hostSavepoints);
+        cluster.writeConfiguration(Checkout.ROOT.resolve("config.yaml"),
+                new LocalCluster.Network("0.0.0.0", "jobmanager", null, 8081, 6123), null);
+        Configuration reread = GlobalConfiguration.loadConfiguration(cluster.confDir().toString());
+
+        assertThat(reread.getString("jobmanager.rpc.address", null)).isEqualTo("jobmanager");
+        assertThat(reread.getString("rest.address", null)).isEqualTo("jobmanager");
+        assertThat(reread.getString("jobmanager.bind-host", null)).isEqualTo("0.0.0.0");
+        assertThat(reread.getString("taskmanager.bind-host", null)).isEqualTo("0.0.0.0");
+        assertThat(reread.getString("rest.bind-address", null)).isEqualTo("0.0.0.0");
+        // config.yaml's 127.0.0.1 is gone: each TaskManager replica finds and advertises its own address
+        assertThat(projectConfig().toMap()).containsKey("taskmanager.host");
+        assertThat(reread.toMap()).doesNotContainKey("taskmanager.host");
+        assertThat(reread.get(JobManagerOptions.PORT)).isEqualTo(6123);
+        assertThat(reread.get(CheckpointingOptions.SAVEPOINT_DIRECTORY)).isEqualTo(hostSavepoints.toUri().toString());
+        assertThat(reread.get(TaskManagerOptions.NUM_TASK_SLOTS)).isEqualTo(projectConfig().get(TaskManagerOptions.NUM_TASK_SLOTS));
+    }
 }

@@ -397,7 +397,7 @@ class ReplShellTest {
         assertThat(values(c.candidates(words("sav"), 0))).as("JLine filters by prefix; all are offered").contains("savepoint");
         assertThat(values(c.candidates(words("savepoint", "-"), 1))).contains("--format", "--rest-url", "--json", "--timeout", "--stop");
         assertThat(values(c.candidates(words("swap-sst", "--"), 1))).contains("--last", "--value", "--file");
-        assertThat(values(c.candidates(words("cluster", ""), 1))).containsExactlyInAnyOrder("start", "stop", "status", "logs");
+        assertThat(values(c.candidates(words("cluster", ""), 1))).containsExactlyInAnyOrder("start", "stop", "status", "logs", "run", "prepare");
         assertThat(values(c.candidates(words("cluster", "start", "-"), 2))).as("the subcommand's options").contains("--port", "--slots");
         assertThat(values(c.candidates(words("savepoint", "--format", ""), 2))).containsExactlyInAnyOrder("CANONICAL", "NATIVE");
         assertThat(values(c.candidates(words("submit", "--wait", ""), 2))).containsExactlyInAnyOrder("none", "running", "finished");
