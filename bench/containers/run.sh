@@ -42,9 +42,10 @@ echo "building the image (untimed)..." >&2
 cas=$(cat /usr/local/share/ca-certificates/*.crt 2>/dev/null || true)
 docker build -q --build-arg EXTRA_CA_CERTS="$cas" -t $image . >/dev/null
 
-ready() { # until $1's overview shows a TaskManager with all its slots
-  until curl -sf "$1/overview" | python3 -c 'import json,sys; o=json.load(sys.stdin); sys.exit(0 if o["taskmanagers"] >= 1 and o["slots-total"] >= 2 else 1)' 2>/dev/null; do
-    sleep 0.05
+ready() { # until $1's overview shows a TaskManager with its two slots; curl and grep only: a poller that starts a
+  # Python every 50 ms took CPU from the JVMs it waited for and made the compose start look 6 s slower
+  until curl -sf "$1/overview" 2>/dev/null | grep -q '"slots-total":2,'; do
+    sleep 0.1
   done
 }
 
