@@ -85,6 +85,23 @@ public final class Cluster implements Callable<Integer> {
         }
     }
 
+    /** --slots and --config, for the subcommands that start Flink's processes (start, run). */
+    static final class FlinkOptions {
+        @Option(names = "--slots", paramLabel = "N", description = "Task slots of a TaskManager (default: config.yaml's).")
+        Integer slots;
+
+        @Option(names = "--config", paramLabel = "FILE", description = "Flink config.yaml (default: the checkout's).")
+        Path config;
+
+        /** The config.yaml to start with; fails on a --slots below 1. */
+        Path configYaml() {
+            if (slots != null && slots < 1) {
+                throw Failure.of(ExitCode.USAGE, "--slots must be at least 1, got %d", slots);
+            }
+            return config != null ? config : Workspace.requireCheckout("to find config.yaml, or pass --config").resolve("config.yaml");
+        }
+    }
+
     /** What status prints, and start once ready. */
     record ClusterStatus(boolean running, String restUrl, String webUi, String dir, Long jobManagerPid, Long taskManagerPid,
                          Integer taskManagers, Integer slotsTotal, Integer slotsAvailable, String flinkVersion, List<Job> jobs) {
@@ -138,11 +155,7 @@ public final class Cluster implements Callable<Integer> {
                 defaultValue = "8081")
         int port;
 
-        @Option(names = "--slots", paramLabel = "N", description = "Task slots of the TaskManager (default: config.yaml's).")
-        Integer slots;
-
-        @Option(names = "--config", paramLabel = "FILE", description = "Flink config.yaml (default: the checkout's).")
-        Path config;
+        @Mixin FlinkOptions flink;
 
         @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "60s",
                 description = "How long to wait for the cluster to be ready (default: ${DEFAULT-VALUE}).")
@@ -153,10 +166,7 @@ public final class Cluster implements Callable<Integer> {
             if (port < 1 || port > 65535) {
                 throw Failure.of(ExitCode.USAGE, "--port must be 1..65535, got %d", port);
             }
-            if (slots != null && slots < 1) {
-                throw Failure.of(ExitCode.USAGE, "--slots must be at least 1, got %d", slots);
-            }
-            Path configYaml = config != null ? config : Workspace.requireCheckout("to find config.yaml, or pass --config").resolve("config.yaml");
+            Path configYaml = flink.configYaml();
             LocalCluster c = instance.cluster();
             Optional<Liveness> live = c.liveness();
             if (live.isPresent() && live.get().both()) {
@@ -175,7 +185,7 @@ public final class Cluster implements Callable<Integer> {
             }
             LocalCluster.requireFreePort(port);
             Instant started = Instant.now();
-            Instance i = c.launch(configYaml, port, slots, output.progressLines());
+            Instance i = c.launch(configYaml, port, flink.slots, output.progressLines());
             try {
                 c.awaitReady(i, timeout, output.progressLines());
             } catch (Failure f) {
@@ -349,11 +359,7 @@ public final class Cluster implements Callable<Integer> {
                 description = "Savepoint directory (default: DIR/savepoints). Give the path the host knows it by when it is mounted from there.")
         Path savepoints;
 
-        @Option(names = "--slots", paramLabel = "N", description = "Task slots of a TaskManager (default: config.yaml's).")
-        Integer slots;
-
-        @Option(names = "--config", paramLabel = "FILE", description = "Flink config.yaml (default: the checkout's).")
-        Path config;
+        @Mixin FlinkOptions flink;
 
         @Override
         public Integer call() throws IOException {
@@ -362,21 +368,18 @@ public final class Cluster implements Callable<Integer> {
                     throw Failure.of(ExitCode.USAGE, "ports must be 1..65535, got %d", p);
                 }
             }
-            if (slots != null && slots < 1) {
-                throw Failure.of(ExitCode.USAGE, "--slots must be at least 1, got %d", slots);
-            }
+            Path configYaml = flink.configYaml();
             boolean loopback = bind.equals("127.0.0.1") || bind.equals("localhost");
             String jm = jobManager != null ? jobManager : loopback ? "127.0.0.1" : java.net.InetAddress.getLocalHost().getHostName();
             // Replicas of a scaled TaskManager service each find their own address; on loopback it is 127.0.0.1.
             Network net = new Network(bind, jm, loopback ? "127.0.0.1" : null, port, rpcPort);
-            Path configYaml = config != null ? config : Workspace.requireCheckout("to find config.yaml, or pass --config").resolve("config.yaml");
             LocalCluster c = new LocalCluster(instance.cluster().dir(), savepoints);
             if (role != Role.taskmanager) {
                 LocalCluster.requireFreePort(port);
             }
             PrintWriter err = output.err();
             Duration grace = Duration.ofSeconds(20);
-            int code = c.runForeground(configYaml, role, net, slots, grace, line -> {
+            int code = c.runForeground(configYaml, role, net, flink.slots, grace, line -> {
                 err.println("cluster run: " + line);
                 err.flush();
             });
