@@ -15,6 +15,7 @@ import org.apache.flink.api.common.serialization.SimpleStringEncoder;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateBackendOptions;
@@ -32,8 +33,10 @@ import org.apache.flink.util.ParameterTool;
 /**
  * A running sum that must survive a restore: {@code fromSequence(0, N)} becomes N zeros and a final value, all
  * keyed by one constant, and the sum (starting at 10) lives in keyed {@link ValueState}, not in a field, so a
- * job restored from a savepoint continues it. With the defaults the last line written is {@code 1000}; a sum
- * that was altered in the savepoint and silently restored ends elsewhere.
+ * job restored from a savepoint continues it. Each line is {@code INDEX SUM}: the record's index in the input and the
+ * sum after it. With the defaults the last line written is {@code 20000 1000}; a sum that was altered in the
+ * savepoint and silently restored ends elsewhere, and a duplicated or lost record shows as an index twice or not at
+ * all ({@code statelab.verify.SumOutput} checks exactly that).
  *
  * <p>Output goes through Flink's exactly-once {@link FileSink}: part files {@code sum-*.txt} in the output
  * directory, committed on each checkpoint (EXACTLY_ONCE, every second).
@@ -60,7 +63,7 @@ public final class SumJob {
 
     static final String USAGE = """
             StateLab running sum: N zeros and a final value keyed by one constant, the sum in keyed state,
-            written exactly-once by FileSink; with the defaults the last line is 1000.
+            written exactly-once by FileSink as lines "INDEX SUM"; with the defaults the last line is "20000 1000".
               --output DIR              output directory (default output/sum-job)
               --records N               zeros before the final value (default 20000)
               --initial V               the sum's start (default 10)
@@ -106,6 +109,7 @@ public final class SumJob {
                 .name("sequence")
                 .uid(SOURCE_UID)
                 .map(new ZerosThenFinal(records, last))
+                .returns(Types.TUPLE(Types.LONG, Types.LONG))
                 .name("zeros then final")
                 .uid(VALUES_UID)
                 .keyBy(new ConstantKey())
@@ -119,8 +123,8 @@ public final class SumJob {
         env.execute("StateLab running sum");
     }
 
-    /** Index {@code records} becomes the final value; every index before it a zero. */
-    static final class ZerosThenFinal implements MapFunction<Long, Long> {
+    /** Index {@code records} becomes the final value; every index before it a zero. The index travels along. */
+    static final class ZerosThenFinal implements MapFunction<Long, Tuple2<Long, Long>> {
         private final long records;
         private final long last;
 
@@ -130,21 +134,24 @@ public final class SumJob {
         }
 
         @Override
-        public Long map(Long index) {
-            return index < records ? 0L : last;
+        public Tuple2<Long, Long> map(Long index) {
+            return Tuple2.of(index, index < records ? 0L : last);
         }
     }
 
     /** Every value goes to the same key, so one keyed state holds the whole sum. */
-    static final class ConstantKey implements KeySelector<Long, Integer> {
+    static final class ConstantKey implements KeySelector<Tuple2<Long, Long>, Integer> {
         @Override
-        public Integer getKey(Long value) {
+        public Integer getKey(Tuple2<Long, Long> value) {
             return 0;
         }
     }
 
-    /** Adds each value to the sum in keyed state and emits the new sum. */
-    static final class RunningSum extends KeyedProcessFunction<Integer, Long, String> {
+    /**
+     * Adds each value to the sum in keyed state and emits "INDEX SUM": the record's index in the input and the sum
+     * after it, so that a verifier reading the output can tell a duplicate or a gap from a repeated sum.
+     */
+    static final class RunningSum extends KeyedProcessFunction<Integer, Tuple2<Long, Long>, String> {
         private final long initial;
         private final long delayMs;
         private transient ValueState<Long> sum;
@@ -160,14 +167,14 @@ public final class SumJob {
         }
 
         @Override
-        public void processElement(Long value, Context ctx, Collector<String> out) throws Exception {
+        public void processElement(Tuple2<Long, Long> record, Context ctx, Collector<String> out) throws Exception {
             if (delayMs > 0) {
                 Thread.sleep(delayMs);
             }
             Long current = sum.value();
-            long next = (current == null ? initial : current) + value;
+            long next = (current == null ? initial : current) + record.f1;
             sum.update(next);
-            out.collect(Long.toString(next));
+            out.collect(record.f0 + " " + next);
         }
     }
 }

@@ -5,7 +5,8 @@
 //SOURCES lib/savepoint/*.java
 //SOURCES lib/cluster/*.java
 //SOURCES lib/repl/*.java
-//SOURCES Cluster.java Submit.java Savepoint.java SwapSst.java Resume.java Experiment.java Inspect.java Diff.java Edit.java Repl.java
+//SOURCES lib/verify/*.java
+//SOURCES Cluster.java Submit.java Savepoint.java SwapSst.java Resume.java Experiment.java Inspect.java Diff.java Edit.java SumJobCommand.java Repl.java
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1
 //DESCRIPTION Every StateLab command in one JVM: statelab <command> ..., or with no command the interactive REPL.
 package statelab;
@@ -32,7 +33,7 @@ import statelab.cli.CommandRunner;
 @Command(name = "statelab", mixinStandardHelpOptions = true, version = "StateLab (Flink 2.3.0)",
         description = {"Tamper with Apache Flink state on purpose and find out what Flink does about it.",
                 "With no command: the interactive REPL (see 'statelab repl --help')."},
-        subcommands = {Cluster.class, Submit.class, Savepoint.class, SwapSst.class, Resume.class, Experiment.class, Inspect.class, Diff.class, Edit.class, Repl.class,
+        subcommands = {Cluster.class, Submit.class, Savepoint.class, SwapSst.class, Resume.class, Experiment.class, Inspect.class, Diff.class, Edit.class, SumJobCommand.class, Repl.class,
                 AutoComplete.GenerateCompletion.class})
 public final class StateLab implements Callable<Integer> {
     @Spec CommandSpec spec;

@@ -22,7 +22,8 @@ public enum ExitCode {
     RESTORE_FAILED(10, "resume: verdict RESTORE_FAILED (Flink did not restore the savepoint)."),
     CANNOT_WRITE(11, "A file or directory cannot be written (read-only, permissions, disk full); nothing was changed."),
     DIFFERENT(12, "diff: the two savepoints' keyed state differs."),
-    RESTORED_ALTERED(13, "resume --verify: verdict RESTORED_ALTERED (Flink restored the altered values and runs on them).");
+    RESTORED_ALTERED(13, "resume --verify: verdict RESTORED_ALTERED (Flink restored the altered values and runs on them)."),
+    NOT_EXACTLY_ONCE(14, "sum-job: verdict EXACTLY_ONCE_BROKEN (the committed output has a duplicate, gap, wrong sum or uncommitted file).");
 
     public final int code;
     public final String meaning;

@@ -20,7 +20,7 @@ import statelab.cli.Output;
 import statelab.cli.Workspace;
 
 /**
- * The jobs of the checkout ({@code jbang-catalog.json} aliases whose script lives under {@code jobs/}) and the
+ * The jobs of the checkout (the scripts under {@code jobs/}) and the
  * thin jars a cluster runs them from. jbang builds each job script into a jar holding only the job's own
  * classes (Flink's come from the cluster); this class asks jbang where that jar is and builds it when missing.
  */
@@ -33,21 +33,25 @@ public final class JobCatalog {
     /** A job's thin jar and its entry class. */
     public record JobJar(String name, Path jar, String mainClass) {}
 
-    /** Job name → script path (relative to the checkout), in catalog order. */
+    /**
+     * Job name → script path (relative to the checkout), by name: every {@code jobs/*.java}, named after its file in
+     * kebab case ({@code jobs/SumJob.java} is {@code sum-job}). Not the catalog's aliases: an alias may name the
+     * command that drives a job ({@code sum-job} runs and verifies the job of the same name).
+     */
     public static Map<String, String> jobs(Path checkout) {
-        Map<String, String> jobs = new LinkedHashMap<>();
-        try {
-            JsonNode aliases = Output.mapper().readTree(checkout.resolve(Workspace.CATALOG).toFile()).path("aliases");
-            aliases.properties().forEach(e -> {
-                String ref = e.getValue().path("script-ref").asText("");
-                if (ref.startsWith("jobs/")) {
-                    jobs.put(e.getKey(), ref);
-                }
-            });
+        Map<String, String> jobs = new java.util.TreeMap<>();
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(checkout.resolve("jobs"))) {
+            files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".java"))
+                    .forEach(n -> jobs.put(kebab(n.substring(0, n.length() - ".java".length())), "jobs/" + n));
         } catch (IOException e) {
-            throw Failure.of(ExitCode.FAILURE, "cannot read %s: %s", checkout.resolve(Workspace.CATALOG), e.getMessage());
+            throw Failure.of(ExitCode.FAILURE, "cannot list %s: %s", checkout.resolve("jobs"), e.getMessage());
         }
         return jobs;
+    }
+
+    /** {@code SumJob} → {@code sum-job}. */
+    static String kebab(String className) {
+        return className.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
     }
 
     /** Finds a job by name, forgiving case and dashes ({@code wordcount} is {@code word-count}). */

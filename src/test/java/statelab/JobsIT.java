@@ -21,6 +21,7 @@ import statelab.testing.InProcess;
 import statelab.testing.Proc;
 import statelab.testing.RestProbe;
 import statelab.testing.TestCluster;
+import statelab.verify.SumOutput;
 
 /** The two jobs on the real cluster, submitted the way users submit them. */
 @ExtendWith(TestCluster.class)
@@ -53,7 +54,7 @@ class JobsIT {
     }
 
     @Test
-    void sumJobFinishesAndItsExactlyOnceOutputEndsWith1000() throws Exception {
+    void sumJobFinishesAndItsExactlyOnceOutputPassesTheVerifier() throws Exception {
         TestCluster.Instance c = TestCluster.get();
         Path output = Checkout.TARGET.resolve("it-sum-output");
         deleteTree(output);
@@ -64,8 +65,51 @@ class JobsIT {
 
         List<String> lines = committedLines(output);
         assertThat(lines).hasSize(20_001);
-        assertThat(lines.get(lines.size() - 1)).isEqualTo("1000");
-        assertThat(lines.subList(0, 20_000)).as("the sum before the final value").containsOnly("10");
+        assertThat(lines.get(0)).isEqualTo("0 10");
+        assertThat(lines.get(lines.size() - 1)).isEqualTo("20000 1000");
+        // the verifier agrees on the real output: one line per record, in order, each the running sum
+        SumOutput.Report report = SumOutput.verify(output, SumOutput.Expectation.DEFAULTS);
+        assertThat(report.verdict()).as("%s", report.problems()).isEqualTo(SumOutput.OK);
+        assertThat(report.lines()).isEqualTo(20_001);
+    }
+
+    @Test
+    void theSumJobCommandRunsTheJobToItsEndAndFindsItsOutputExactlyOnceAndATamperedCopyBroken() throws Exception {
+        TestCluster.Instance c = TestCluster.get();
+        Path output = Checkout.TARGET.resolve("it-sum-job-command");
+        deleteTree(output);
+        InProcess.Result r = InProcess.run(new SumJobCommand(), "--rest-url", c.restUrl(), "--records", "3000", "--output",
+                output.toString(), "--json");
+        assertThat(r.exit()).as("%s", r).isZero();
+        JsonNode verified = JSON.readTree(r.out());
+        assertThat(verified.get("verdict").asText()).isEqualTo("EXACTLY_ONCE_OK");
+        assertThat(verified.get("lines").asLong()).isEqualTo(3001);
+        assertThat(verified.get("expectedLines").asLong()).isEqualTo(3001);
+        assertThat(verified.get("failures").asInt()).isZero();
+        assertThat(verified.get("uncommitted")).isEmpty();
+
+        // the same output with one committed line written twice, as a replay after a restore would: found, with its line
+        Path copy = Checkout.TARGET.resolve("it-sum-job-command-duplicated");
+        deleteTree(copy);
+        Files.createDirectories(copy);
+        List<Path> parts;
+        try (Stream<Path> files = Files.list(output)) {
+            parts = files.filter(p -> p.getFileName().toString().startsWith("sum-")).sorted(Comparator.comparingLong(JobsIT::partCounter)).toList();
+        }
+        for (Path part : parts) {
+            Files.copy(part, copy.resolve(part.getFileName()));
+        }
+        Path last = copy.resolve(parts.get(parts.size() - 1).getFileName());
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(last));
+        lines.add(1, lines.get(0)); // right after itself: a duplicate, not a step back
+        Files.write(last, lines);
+        InProcess.Result broken = InProcess.run(new SumJobCommand(), "--verify", copy.toString(), "--records", "3000");
+        assertThat(broken.exit()).as("%s", broken).isEqualTo(ExitCode.NOT_EXACTLY_ONCE.code);
+        assertThat(broken.out().lines().toList()).singleElement().satisfies(line -> assertThat(line)
+                .startsWith("EXACTLY_ONCE_BROKEN ")
+                .contains(last.getFileName() + ":2")
+                .contains("index " + lines.get(0).split(" ")[0] + " was already written")
+                .contains("1 duplicate(s)"));
     }
 
     @Test
@@ -89,7 +133,7 @@ class JobsIT {
         TestCluster.Instance c = TestCluster.get();
         InProcess.Result unknown = InProcess.run(new Submit(), "no-such-job", "--rest-url", c.restUrl());
         assertThat(unknown.exit()).isEqualTo(ExitCode.NOT_FOUND.code);
-        assertThat(unknown.errLines()).singleElement().asString().contains("unknown job 'no-such-job'").contains("word-count, sum-job");
+        assertThat(unknown.errLines()).singleElement().asString().contains("unknown job 'no-such-job'").contains("carts, sum-job, word-count");
 
         InProcess.Result noJar = InProcess.run(new Submit(), "--jar", "target/no-such.jar", "--rest-url", c.restUrl());
         assertThat(noJar.exit()).isEqualTo(ExitCode.NOT_FOUND.code);
