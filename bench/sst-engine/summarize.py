@@ -7,31 +7,25 @@ Goals (issue 7): g1 wall ratio <= 0.25 and swap-sst's peak RSS <= 150 MiB (its l
 <= 3; g2-rss peak RSS of 4 GiB within 10 MiB of 1 GiB (medians; the largest runs are shown too); g3 median
 wall <= 0.5 s.
 """
+import os
 import re
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import sections  # noqa: E402  (bench/sections.py)
+from sections import fmt  # noqa: E402
+
+
+def notes(line, section):
+    """'A in-process ms …' (each side's own timing) and 'SKIPPED …', kept as notes."""
+    if re.match(r"^(A|B) in-process ms", line) or line.startswith("SKIPPED"):
+        section["notes"].append(line.strip())
+        return True
+    return False
+
 
 def parse(path):
-    sections, cur = {}, None
-    for line in open(path):
-        m = re.match(r"^### (\S+): (.*)$", line)
-        if m:
-            cur = sections.setdefault(m.group(1), {"title": m.group(2), "rows": {}, "notes": []})
-            continue
-        if cur is None:
-            continue
-        m = re.match(r"^(A|B|A/B) (user|sys|cpu|wall|peak)( s| MiB)?\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*$", line)
-        if m:
-            cur["rows"][m.group(1) + " " + m.group(2)] = tuple(float(m.group(i)) for i in (4, 5, 6))
-        elif re.match(r"^(A|B) in-process ms", line) or line.startswith("SKIPPED"):
-            cur["notes"].append(line.strip())
-        elif line.startswith("## "):
-            cur = None
-    return sections
-
-
-def fmt(x, d=2):
-    return "–" if x is None else ("%." + str(d) + "f") % x
+    return sections.parse(path, notes)
 
 
 def main():

@@ -11,33 +11,25 @@ sst_dump every version in every file (a few more).
 Goals (issue 8), on the large savepoint (id large): (1) inspect's entries/s above sst_dump's; (2) inspect's peak RSS
 flat in state size: the large savepoint's median peak within 10 MiB of the small one's (about 4x fewer keys).
 """
+import os
 import re
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import sections  # noqa: E402  (bench/sections.py)
+from sections import fmt  # noqa: E402
+
+
+def entries(line, section):
+    """'entries A N': what a side printed in every counted run."""
+    m = re.match(r"^entries (A|B) (\d+)$", line.strip())
+    if m:
+        section["entries"][m.group(1)] = int(m.group(2))
+    return m is not None
+
 
 def parse(path):
-    sections, cur = {}, None
-    for line in open(path):
-        m = re.match(r"^### (\S+): (.*)$", line)
-        if m:
-            cur = sections.setdefault(m.group(1), {"title": m.group(2), "rows": {}, "entries": {}})
-            continue
-        if cur is None:
-            continue
-        m = re.match(r"^(A|B|A/B) (user|sys|cpu|wall|peak)( s| MiB)?\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*$", line)
-        if m:
-            cur["rows"][m.group(1) + " " + m.group(2)] = tuple(float(m.group(i)) for i in (4, 5, 6))
-            continue
-        m = re.match(r"^entries (A|B) (\d+)$", line.strip())
-        if m:
-            cur["entries"][m.group(1)] = int(m.group(2))
-        elif line.startswith("## "):
-            cur = None
-    return sections
-
-
-def fmt(x, d=2):
-    return "–" if x is None else ("%." + str(d) + "f") % x
+    return sections.parse(path, entries)
 
 
 def main():
