@@ -64,7 +64,12 @@ public final class Cluster implements Callable<Integer> {
         Path dir;
 
         LocalCluster cluster() {
-            return new LocalCluster(dir != null ? dir : Workspace.checkout().orElse(Path.of("")));
+            return cluster(null);
+        }
+
+        /** The instance, its savepoints in {@code savepoints} (null: DIR/savepoints). */
+        LocalCluster cluster(Path savepoints) {
+            return new LocalCluster(dir != null ? dir : Workspace.checkout().orElse(Path.of("")), savepoints);
         }
     }
 
@@ -373,7 +378,7 @@ public final class Cluster implements Callable<Integer> {
             String jm = jobManager != null ? jobManager : loopback ? "127.0.0.1" : java.net.InetAddress.getLocalHost().getHostName();
             // Replicas of a scaled TaskManager service each find their own address; on loopback it is 127.0.0.1.
             Network net = new Network(bind, jm, loopback ? "127.0.0.1" : null, port, rpcPort);
-            LocalCluster c = new LocalCluster(instance.cluster().dir(), savepoints);
+            LocalCluster c = instance.cluster(savepoints);
             if (role != Role.taskmanager) {
                 LocalCluster.requireFreePort(port);
             }

@@ -88,10 +88,6 @@ public final class LocalCluster {
         return dir.resolve("logs");
     }
 
-    public Path savepoints() {
-        return savepoints;
-    }
-
     public Path confDir() {
         return dir.resolve(".statelab/conf");
     }
@@ -345,9 +341,10 @@ public final class LocalCluster {
         }, "stop-cluster-processes");
         Runtime.getRuntime().addShutdownHook(stopAll);
         for (Daemon plan : plans) {
-            Process p = spawn(plan, classpath, logs().resolve(plan.component() + "-" + host + ".log"), true);
+            Path log = logs().resolve(plan.component() + "-" + host + ".log");
+            Process p = spawn(plan, classpath, log, true);
             running.add(p);
-            progress.accept(plan.component() + " started, pid " + p.pid() + ", log " + logs().resolve(plan.component() + "-" + host + ".log"));
+            progress.accept(plan.component() + " started, pid " + p.pid() + ", log " + log);
         }
         CompletableFuture<?>[] exits = running.stream().map(Process::onExit).toArray(CompletableFuture[]::new);
         int code;
