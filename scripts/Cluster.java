@@ -31,6 +31,7 @@ import statelab.cli.ExitCode;
 import statelab.cli.Failure;
 import statelab.cli.Output;
 import statelab.cli.Workspace;
+import statelab.cluster.InstanceOption;
 import statelab.cluster.LocalCluster;
 import statelab.cluster.LocalCluster.Instance;
 import statelab.cluster.LocalCluster.Liveness;
@@ -55,22 +56,6 @@ public final class Cluster implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand: start, stop, status, logs, run or prepare");
-    }
-
-    /** --dir, shared by the subcommands. */
-    static final class InstanceOption {
-        @Option(names = "--dir", paramLabel = "DIR",
-                description = "Instance directory: logs/, checkpoints/, savepoints/, .statelab/ (default: the checkout).")
-        Path dir;
-
-        LocalCluster cluster() {
-            return cluster(null);
-        }
-
-        /** The instance, its savepoints in {@code savepoints} (null: DIR/savepoints). */
-        LocalCluster cluster(Path savepoints) {
-            return new LocalCluster(dir != null ? dir : Workspace.checkout().orElse(Path.of("")), savepoints);
-        }
     }
 
     /**

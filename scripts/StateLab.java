@@ -6,7 +6,7 @@
 //SOURCES lib/cluster/*.java
 //SOURCES lib/repl/*.java
 //SOURCES lib/verify/*.java
-//SOURCES Cluster.java Submit.java Savepoint.java SwapSst.java Resume.java Experiment.java Inspect.java Diff.java Edit.java SumJobCommand.java Repl.java
+//SOURCES Cluster.java Submit.java Savepoint.java SwapSst.java Resume.java Experiment.java Inspect.java Diff.java Edit.java SumJobCommand.java Chaos.java Repl.java
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1
 //DESCRIPTION Every StateLab command in one JVM: statelab <command> ..., or with no command the interactive REPL.
 package statelab;
@@ -33,7 +33,7 @@ import statelab.cli.CommandRunner;
 @Command(name = "statelab", mixinStandardHelpOptions = true, version = "StateLab (Flink 2.3.0)",
         description = {"Tamper with Apache Flink state on purpose and find out what Flink does about it.",
                 "With no command: the interactive REPL (see 'statelab repl --help')."},
-        subcommands = {Cluster.class, Submit.class, Savepoint.class, SwapSst.class, Resume.class, Experiment.class, Inspect.class, Diff.class, Edit.class, SumJobCommand.class, Repl.class,
+        subcommands = {Cluster.class, Submit.class, Savepoint.class, SwapSst.class, Resume.class, Experiment.class, Inspect.class, Diff.class, Edit.class, SumJobCommand.class, Chaos.class, Repl.class,
                 AutoComplete.GenerateCompletion.class})
 public final class StateLab implements Callable<Integer> {
     @Spec CommandSpec spec;

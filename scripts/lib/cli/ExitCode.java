@@ -23,7 +23,7 @@ public enum ExitCode {
     CANNOT_WRITE(11, "A file or directory cannot be written (read-only, permissions, disk full); nothing was changed."),
     DIFFERENT(12, "diff: the two savepoints' keyed state differs."),
     RESTORED_ALTERED(13, "resume --verify: verdict RESTORED_ALTERED (Flink restored the altered values and runs on them)."),
-    NOT_EXACTLY_ONCE(14, "sum-job: verdict EXACTLY_ONCE_BROKEN (the committed output has a duplicate, gap, wrong sum or uncommitted file).");
+    NOT_EXACTLY_ONCE(14, "sum-job: verdict EXACTLY_ONCE_BROKEN (the committed output has a duplicate, gap, wrong sum or line out of order).");
 
     public final int code;
     public final String meaning;

@@ -312,6 +312,52 @@ public final class LocalCluster {
         return instance;
     }
 
+    /**
+     * SIGKILLs the recorded TaskManager, as a crash or the kernel's OOM killer would end it (no shutdown hook, no
+     * goodbye to the JobManager), and waits until it is gone. Returns its pid.
+     */
+    public long killTaskManager(Duration timeout) {
+        Instance i = recorded().orElseThrow(() -> Failure.of(ExitCode.NOT_FOUND, "no cluster of %s is running", dir));
+        ProcessHandle tm = ours(i.taskManagerPid(), i.taskManagerStart()).orElseThrow(() -> Failure.of(ExitCode.NOT_FOUND,
+                "the TaskManager this cluster recorded (pid %d) is not running", i.taskManagerPid()));
+        tm.destroyForcibly(); // SIGKILL on Linux
+        try {
+            tm.onExit().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw Failure.of(ExitCode.TIMEOUT, "TaskManager pid %d still alive %ds after SIGKILL", tm.pid(), timeout.toSeconds());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Failure.of(ExitCode.FAILURE, "interrupted while killing TaskManager pid %d", tm.pid());
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
+        return tm.pid();
+    }
+
+    /**
+     * Starts a TaskManager in place of the recorded one, which must be gone (as a supervisor restarts a crashed
+     * process), with the configuration the cluster was started with; records its pid. The previous TaskManager's
+     * log is kept as {@code taskmanager.log.1}. Registration with the JobManager is the caller's to wait for.
+     */
+    public Instance replaceTaskManager(Consumer<String> progress) throws IOException {
+        Instance i = recorded().orElseThrow(() -> Failure.of(ExitCode.NOT_FOUND, "no cluster of %s is running", dir));
+        if (ours(i.taskManagerPid(), i.taskManagerStart()).isPresent()) {
+            throw Failure.of(ExitCode.CONFLICT, "the TaskManager (pid %d) still runs; a replacement would be a second one",
+                    i.taskManagerPid());
+        }
+        if (ours(i.jobManagerPid(), i.jobManagerStart()).isEmpty()) {
+            throw Failure.of(ExitCode.NOT_FOUND, "the JobManager (pid %d) is not running: nothing for a TaskManager to join; "
+                    + "start the cluster again", i.jobManagerPid());
+        }
+        Configuration config = GlobalConfiguration.loadConfiguration(confDir().toString());
+        Process tm = spawn(taskManagerProcess(config), classpath(progress), log("taskmanager", false), false);
+        progress.accept("TaskManager started, pid " + tm.pid());
+        Instance replaced = new Instance(i.jobManagerPid(), i.jobManagerStart(), tm.pid(), startOf(tm), i.restPort(), i.rpcPort(),
+                i.slots(), i.startedAt());
+        Workspace.writeAtomically(stateFile(), Output.toJson(replaced).getBytes(StandardCharsets.UTF_8));
+        return replaced;
+    }
+
     /** What {@link #runForeground} runs: the JobManager, a TaskManager, or both. */
     public enum Role { jobmanager, taskmanager, both }
 

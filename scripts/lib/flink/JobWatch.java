@@ -187,6 +187,39 @@ public final class JobWatch {
                 restored == null ? null : restored.getId(), after, triggered, elapsed, reason);
     }
 
+    /**
+     * Waits until the job finishes, through any number of restarts (where faults are expected, as under chaos);
+     * throws {@link ExitCode#JOB_FAILED} with the root cause of its last failure when it ends FAILED or CANCELED,
+     * {@link ExitCode#TIMEOUT} at the deadline.
+     */
+    public JobDetailsInfo awaitFinishedThroughRestarts(Duration timeout) {
+        AtomicReference<JobDetailsInfo> last = new AtomicReference<>();
+        return Poll.until(timeout, () -> {
+            JobDetailsInfo job = poll();
+            last.set(job);
+            JobStatus status = job.getJobStatus();
+            if (status == JobStatus.FINISHED) {
+                return Optional.of(job);
+            }
+            failIfEnded(rest, jobId, status);
+            return Optional.<JobDetailsInfo>empty();
+        }).orElseThrow(() -> Failure.of(ExitCode.TIMEOUT, "job %s not finished after %ds: it is %s, vertices %s", jobId,
+                timeout.toSeconds(), last.get().getJobStatus(), taskSummary(last.get())));
+    }
+
+    /**
+     * Throws {@link ExitCode#JOB_FAILED} with the root cause of the job's latest failure when {@code status} is an
+     * end other than FINISHED (failed for good, canceled); where restarts are expected, only that ends a wait.
+     */
+    public static void failIfEnded(FlinkRest rest, JobID jobId, JobStatus status) {
+        if ((status.isGloballyTerminalState() && status != JobStatus.FINISHED) || status == JobStatus.CANCELLING) {
+            String cause = rest.exceptions(jobId).getExceptionHistory().getEntries().stream()
+                    .max(Comparator.comparingLong(RootExceptionInfo::getTimestamp))
+                    .map(e -> RootCause.of(e.getStacktrace())).orElse("no exception recorded");
+            throw Failure.of(ExitCode.JOB_FAILED, "job %s is %s: %s", jobId, status, cause);
+        }
+    }
+
     /** Waits until the job has completed a checkpoint; returns its id. */
     public long awaitCompletedCheckpoint(Duration timeout) {
         return Poll.until(timeout, () -> {
@@ -251,7 +284,7 @@ public final class JobWatch {
         }
     }
 
-    static boolean allTasksRunning(JobDetailsInfo job) {
+    public static boolean allTasksRunning(JobDetailsInfo job) {
         for (JobVertexDetailsInfo v : job.getJobVertexInfos()) {
             if (count(v, ExecutionState.RUNNING) + count(v, ExecutionState.FINISHED) < v.getParallelism()) {
                 return false;

@@ -32,8 +32,14 @@ class LocalClusterConfigTest {
         assertThat(c.get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS)).isTrue();
         assertThat(c.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY)).isNotBlank();
         assertThat(c.get(CheckpointingOptions.SAVEPOINT_DIRECTORY)).isNotBlank();
-        assertThat(c.get(RestartStrategyOptions.RESTART_STRATEGY)).isEqualTo("fixed-delay");
-        assertThat(c.get(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS)).isBetween(1, 5);
+        // bounded restarts with a stated delay: a TaskManager kill (chaos) is recovered from, a broken restore ends FAILED
+        assertThat(c.get(RestartStrategyOptions.RESTART_STRATEGY)).isEqualTo("failure-rate");
+        assertThat(c.get(RestartStrategyOptions.RESTART_STRATEGY_FAILURE_RATE_MAX_FAILURES_PER_INTERVAL)).isBetween(3, 20);
+        assertThat(c.get(RestartStrategyOptions.RESTART_STRATEGY_FAILURE_RATE_DELAY)).isEqualTo(java.time.Duration.ofSeconds(1));
+        // a dead TaskManager noticed in seconds, and a restart that waits for its replacement's slots
+        assertThat(c.get(org.apache.flink.configuration.HeartbeatManagerOptions.HEARTBEAT_INTERVAL)).isEqualTo(java.time.Duration.ofSeconds(1));
+        assertThat(c.get(org.apache.flink.configuration.ResourceManagerOptions.STANDALONE_CLUSTER_STARTUP_PERIOD_TIME))
+                .isGreaterThan(java.time.Duration.ofHours(1));
         assertThat(c.get(RestOptions.BIND_ADDRESS)).isEqualTo("127.0.0.1");
         assertThat(c.get(JobManagerOptions.BIND_HOST)).isEqualTo("127.0.0.1");
         assertThat(c.get(TaskManagerOptions.BIND_HOST)).isEqualTo("127.0.0.1");

@@ -390,7 +390,7 @@ class ReplShellTest {
     void completesCommandsOptionsSubcommandsAndValues() {
         ReplCompleter c = completer();
         Map<String, CommandSpec> specs = shell.specs();
-        assertThat(specs.keySet()).containsExactly("cluster", "submit", "savepoint", "swap-sst", "resume", "experiment", "inspect", "diff", "edit", "sum-job");
+        assertThat(specs.keySet()).containsExactly("cluster", "submit", "savepoint", "swap-sst", "resume", "experiment", "inspect", "diff", "edit", "sum-job", "chaos");
 
         assertThat(values(c.candidates(words(""), 0))).containsAll(specs.keySet()).containsAll(Shell.BUILTINS)
                 .doesNotContain("repl", "generate-completion");

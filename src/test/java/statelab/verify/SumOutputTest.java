@@ -91,20 +91,34 @@ class SumOutputTest {
         assertThat(r.first()).satisfies(p -> {
             assertThat(p.kind()).isEqualTo(Kind.WRONG_SUM);
             assertThat(p.line()).isEqualTo(6);
-            assertThat(p.detail()).isEqualTo("sum 999, expected 1000");
+            assertThat(p.detail()).isEqualTo("index 5: sum 999, expected 1000");
         });
     }
 
     @Test
-    void anInProgressFileIsReportedAsUncommittedAndNotReadAsOutput() throws Exception {
-        List<String> all = correct();
-        write(A, all);
-        write(".sum-1f2e3d4c-1.txt.inprogress.0d1c2b3a", List.of("5 1000")); // would be a duplicate if it were read
+    void anInProgressFileLeftBesideCompleteOutputIsReportedButNotReadAsOutput() throws Exception {
+        // what FileSink leaves after a TaskManager kill: the killed attempt's open file, its records written again
+        write(A, correct());
+        write(".sum-1f2e3d4c-1.txt.inprogress.0d1c2b3a", List.of("4 10", "5 1000")); // duplicates if it were read
         Report r = SumOutput.verify(dir, SMALL);
-        assertThat(r.verdict()).isEqualTo(SumOutput.BROKEN);
+        assertThat(r.verdict()).isEqualTo(SumOutput.OK);
         assertThat(r.duplicates()).isZero();
         assertThat(r.uncommitted()).containsExactly(".sum-1f2e3d4c-1.txt.inprogress.0d1c2b3a");
-        assertThat(r.first().kind()).isEqualTo(Kind.UNCOMMITTED);
+    }
+
+    @Test
+    void outputLeftInAnInProgressFileIsAGapInTheCommittedOutput() throws Exception {
+        List<String> all = correct();
+        write(A, all.subList(0, 4));
+        write(".sum-1f2e3d4c-1.txt.inprogress.0d1c2b3a", all.subList(4, 6)); // never committed
+        Report r = SumOutput.verify(dir, SMALL);
+        assertThat(r.verdict()).isEqualTo(SumOutput.BROKEN);
+        assertThat(r.uncommitted()).containsExactly(".sum-1f2e3d4c-1.txt.inprogress.0d1c2b3a");
+        assertThat(r.gaps()).isEqualTo(2);
+        assertThat(r.first()).satisfies(p -> {
+            assertThat(p.kind()).isEqualTo(Kind.GAP);
+            assertThat(p.detail()).contains("the first: 4").contains("index 3 is at " + A + ":4");
+        });
     }
 
     @Test
@@ -168,16 +182,19 @@ class SumOutputTest {
     }
 
     @Test
-    void partFilesAreReadInTheirCounterOrderNotByName() throws Exception {
+    void partFilesAreReadInTheOrderOfTheirFirstIndexNotByNameOrCounter() throws Exception {
         List<String> all = correct();
-        // counter 10 sorts before 2 by name: read by counter, the repeat is in the later file, -10
-        write("sum-1f2e3d4c-2.txt", all.subList(0, 4));
-        write("sum-1f2e3d4c-10.txt", all.subList(3, 6));
+        // a restored attempt writes with a new writer id and counts from 0 again; its id sorts first by name
+        write("sum-ffff0000-0.txt", all.subList(0, 4));
+        write("sum-ffff0000-1.txt", all.subList(4, 5));
+        write("sum-0000aaaa-0.txt", all.subList(3, 6)); // the restored attempt repeats index 3 and 4
         Report r = SumOutput.verify(dir, SMALL);
+        assertThat(r.duplicates()).isEqualTo(2);
         assertThat(r.first()).satisfies(p -> {
             assertThat(p.kind()).isEqualTo(Kind.DUPLICATE);
-            assertThat(p.file()).isEqualTo("sum-1f2e3d4c-10.txt");
-            assertThat(p.detail()).contains("sum-1f2e3d4c-2.txt:4");
+            assertThat(p.file()).isEqualTo("sum-0000aaaa-0.txt");
+            assertThat(p.line()).isEqualTo(1);
+            assertThat(p.detail()).contains("sum-ffff0000-0.txt:4");
         });
     }
 }
