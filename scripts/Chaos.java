@@ -24,7 +24,6 @@ import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointingStatistic
 import org.apache.flink.runtime.rest.messages.job.JobDetailsInfo;
 import org.apache.flink.runtime.rest.messages.JobExceptionsInfoWithHistory.RootExceptionInfo;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -32,6 +31,7 @@ import statelab.cli.CommandRunner;
 import statelab.cli.Durations;
 import statelab.cli.ExitCode;
 import statelab.cli.Failure;
+import statelab.cli.KebabEnum;
 import statelab.cli.Output;
 import statelab.cli.PipeInput;
 import statelab.cli.Poll;
@@ -79,30 +79,20 @@ public final class Chaos implements Callable<Integer> {
         @com.fasterxml.jackson.annotation.JsonValue
         @Override
         public String toString() {
-            return name().replace('_', '-');
-        }
-
-        public static KillAt parse(String s) {
-            for (KillAt k : values()) {
-                if (k.toString().equals(s)) {
-                    return k;
-                }
-            }
-            throw new IllegalArgumentException("expected one of random, checkpoint, mid-checkpoint, got '" + s + "'");
+            return KebabEnum.name(this);
         }
     }
 
     /** picocli reads {@code mid-checkpoint}, the enum is {@code mid_checkpoint}. */
-    static final class KillAtConverter implements ITypeConverter<KillAt> {
-        @Override
-        public KillAt convert(String value) {
-            return KillAt.parse(value);
+    static final class KillAtConverter extends KebabEnum.Converter<KillAt> {
+        KillAtConverter() {
+            super(KillAt.class);
         }
     }
 
-    static final class KillAtCandidates extends ArrayList<String> {
+    static final class KillAtCandidates extends KebabEnum.Candidates<KillAt> {
         KillAtCandidates() {
-            super(List.of("random", "checkpoint", "mid-checkpoint"));
+            super(KillAt.class);
         }
     }
 
@@ -129,12 +119,12 @@ public final class Chaos implements Callable<Integer> {
     /**
      * One kill and the recovery from it; times in milliseconds after the kill. {@code checkpointId}: the checkpoint
      * the kill was timed by (checkpoint: the one just completed; mid-checkpoint: the one in flight), and
-     * {@code checkpointStatus} what became of it. {@code checkpointAfterMillis} is null when the job finished before
-     * checkpointing again.
+     * {@code checkpointStatus} what became of it; {@code restoredCheckpoint}: the checkpoint Flink restored the job
+     * from. {@code checkpointAfterMillis} is null when the job finished before checkpointing again.
      */
     public record Kill(int number, String at, long pid, long replacementPid, Long checkpointId, String checkpointStatus,
                        Long checkpointMillisBeforeKill, long detectedMillis, long runningMillis, Long checkpointAfterMillis,
-                       Long firstCheckpointAfter, String rootCause) {}
+                       Long firstCheckpointAfter, Long restoredCheckpoint, String rootCause) {}
 
     /**
      * What chaos prints with --json. {@code restarts}: Flink's {@code numRestarts} (null when it could not be read);
@@ -156,6 +146,9 @@ public final class Chaos implements Callable<Integer> {
                                 : String.format("checkpoint %d %.1f s", k.firstCheckpointAfter(), k.checkpointAfterMillis() / 1000.0)));
                 if (k.checkpointId() != null) {
                     s.append(String.format(" (kill timed by checkpoint %d, %s)", k.checkpointId(), k.checkpointStatus()));
+                }
+                if (k.restoredCheckpoint() != null) {
+                    s.append(", restored from checkpoint ").append(k.restoredCheckpoint());
                 }
             }
             if (note != null) {
@@ -321,14 +314,16 @@ public final class Chaos implements Callable<Integer> {
         Long checkpointAfter = after.map(c -> c.getLatestAckTimestamp() - killedAt).orElse(null);
         after.ifPresentOrElse(c -> output.progress("kill %d: checkpoint %d completed %.1f s after the kill", n, c.getId(), checkpointAfter / 1000.0),
                 () -> output.progress("kill %d: the job finished before checkpointing again", n));
-        String status = moment.checkpointId() == null ? null : flink.checkpoints(job).getHistory().stream()
+        CheckpointingStatistics cps = flink.checkpoints(job);
+        Long restored = Optional.ofNullable(cps.getLatestCheckpoints().getRestoredCheckpointStatistics()).map(c -> c.getId()).orElse(null);
+        String status = moment.checkpointId() == null ? null : cps.getHistory().stream()
                 .filter(c -> c.getId() == moment.checkpointId()).findFirst().map(c -> c.getStatus().name())
                 .orElse("not in the history any more");
         Long beforeKill = moment.checkpointCompletedAt() == null ? null : killedAt - moment.checkpointCompletedAt();
         String rootCause = history(flink, job).stream().max(Comparator.comparingLong(RootExceptionInfo::getTimestamp))
                 .filter(e -> e.getTimestamp() >= killedAt).map(e -> RootCause.of(e.getStacktrace())).orElse(null);
         return new Kill(n, request.at().toString(), pid, replacement, moment.checkpointId(), status, beforeKill, detected, running,
-                checkpointAfter, after.map(CheckpointStatistics::getId).orElse(null), rootCause);
+                checkpointAfter, after.map(CheckpointStatistics::getId).orElse(null), restored, rootCause);
     }
 
     /**

@@ -26,7 +26,6 @@ import java.util.concurrent.Callable;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.core.execution.SavepointFormatType;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import statelab.cli.CommandRunner;
@@ -34,6 +33,7 @@ import statelab.cli.Durations;
 import statelab.cli.ExitCode;
 import statelab.cli.Failure;
 import statelab.cli.Jbang;
+import statelab.cli.KebabEnum;
 import statelab.cli.Output;
 import statelab.cli.Workspace;
 import statelab.cluster.InstanceOption;
@@ -134,36 +134,33 @@ public final class SumJobCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m", description = "How long the job may take (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
-    /** How --tamper alters the savepoint: edit, or one of swap-sst's modes. */
-    public record Tamper(String name, SwapSst.Mode swapMode) {
-        static Tamper parse(String s) {
-            if (s.equals("edit")) {
-                return new Tamper(s, null);
-            }
-            try {
-                return new Tamper(s, SwapSst.Mode.parse(s));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("expected edit, full, block, same-size or corrupt, got '" + s + "'");
-            }
+    /** How --tamper alters the savepoint: a consistent edit, or one of swap-sst's modes. */
+    public enum Tamper {
+        edit(null), full(SwapSst.Mode.full), block(SwapSst.Mode.block), same_size(SwapSst.Mode.same_size), corrupt(SwapSst.Mode.corrupt);
+
+        /** The swap-sst mode; null for edit. */
+        final SwapSst.Mode swapMode;
+
+        Tamper(SwapSst.Mode swapMode) {
+            this.swapMode = swapMode;
         }
 
         @com.fasterxml.jackson.annotation.JsonValue
         @Override
         public String toString() {
-            return name;
+            return KebabEnum.name(this);
         }
     }
 
-    static final class TamperConverter implements ITypeConverter<Tamper> {
-        @Override
-        public Tamper convert(String value) {
-            return Tamper.parse(value);
+    static final class TamperConverter extends KebabEnum.Converter<Tamper> {
+        TamperConverter() {
+            super(Tamper.class);
         }
     }
 
-    static final class TamperCandidates extends ArrayList<String> {
+    static final class TamperCandidates extends KebabEnum.Candidates<Tamper> {
         TamperCandidates() {
-            super(List.of("edit", "full", "block", "same-size", "corrupt"));
+            super(Tamper.class);
         }
     }
 
@@ -302,13 +299,13 @@ public final class SumJobCommand implements Callable<Integer> {
         Path resumeFrom = savepoint;
         if (tamper != null) {
             long altered = initial + 1; // the sum is `initial` until the final record: each later line shows the change
-            if (tamper.swapMode() == null) {
+            if (tamper.swapMode == null) {
                 Edit.Edited edited = Edit.edit(new Edit.Request(savepoint, null, SUM_STATE,
                         List.of("0=" + altered), List.of(), null, null, null), output);
                 resumeFrom = Path.of(edited.savepoint());
             } else {
                 byte[] value = ByteBuffer.allocate(Long.BYTES).putLong(altered).array(); // Flink's LongSerializer: 8 bytes, big-endian
-                SwapSst.swap(SwapSst.Request.lastValues(savepoint, 1, value, tamper.swapMode(), false), output);
+                SwapSst.swap(SwapSst.Request.lastValues(savepoint, 1, value, tamper.swapMode, false), output);
             }
             output.progress("tampered (%s): the sum in %s is now %d", tamper, resumeFrom, altered);
         }

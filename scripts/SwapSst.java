@@ -26,6 +26,7 @@ import statelab.cli.CommandRunner;
 import statelab.cli.ExitCode;
 import statelab.cli.Failure;
 import statelab.cli.HexBytes;
+import statelab.cli.KebabEnum;
 import statelab.cli.Output;
 import statelab.cli.PipeInput;
 import statelab.flink.SavepointPath;
@@ -108,7 +109,7 @@ public final class SwapSst implements Callable<Integer> {
         @com.fasterxml.jackson.annotation.JsonValue
         @Override
         public String toString() {
-            return name().replace('_', '-');
+            return KebabEnum.name(this);
         }
 
         /** Modes that keep every byte's place, so the change can be patched into the file itself (--in-place). */
@@ -118,12 +119,7 @@ public final class SwapSst implements Callable<Integer> {
 
         /** The mode a user typed: {@code full}, {@code block}, {@code same-size} or {@code corrupt}. */
         public static Mode parse(String s) {
-            for (Mode m : values()) {
-                if (m.toString().equals(s)) {
-                    return m;
-                }
-            }
-            throw new IllegalArgumentException("expected one of full, block, same-size, corrupt, got '" + s + "'");
+            return KebabEnum.parse(Mode.class, s);
         }
     }
 
@@ -136,22 +132,16 @@ public final class SwapSst implements Callable<Integer> {
     Mode mode;
 
     /** picocli reads {@code same-size}, the enum is {@code same_size}. */
-    static final class ModeConverter implements picocli.CommandLine.ITypeConverter<Mode> {
-        @Override
-        public Mode convert(String value) {
-            try {
-                return Mode.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
-            }
+    static final class ModeConverter extends KebabEnum.Converter<Mode> {
+        ModeConverter() {
+            super(Mode.class);
         }
     }
 
     /** The modes as typed, for completion and help. */
-    static final class ModeCandidates implements Iterable<String> {
-        @Override
-        public java.util.Iterator<String> iterator() {
-            return java.util.Arrays.stream(Mode.values()).map(Mode::toString).iterator();
+    static final class ModeCandidates extends KebabEnum.Candidates<Mode> {
+        ModeCandidates() {
+            super(Mode.class);
         }
     }
 
