@@ -245,7 +245,9 @@ public final class SumJobCommand implements Callable<Integer> {
                 current = FlinkRest.parseJobId(mid.resumed().jobId());
                 jobs.add(current.toString());
             }
-            new JobWatch(flink, current, output.progressLines()).awaitFinishedThroughRestarts(timeout);
+            JobID running = current;
+            new JobWatch(flink, current, output.progressLines()).awaitFinishedThroughRestarts(timeout, Duration.ofSeconds(5),
+                    () -> reportProgress(flink, running, dir));
             int failures = 0;
             long checkpoints = 0;
             for (String j : jobs) {
@@ -263,6 +265,27 @@ public final class SumJobCommand implements Callable<Integer> {
                     chaos == null ? null : chaos.restarts(), chaos, mid);
             return code == ExitCode.OK.code && chaos != null && !chaos.complete() ? ExitCode.FAILURE.code : code;
         }
+    }
+
+    /** Progress while the job runs: lines committed so far (of the lines expected), checkpoints, restarts. */
+    private void reportProgress(FlinkRest flink, JobID job, Path dir) {
+        if (!output.showsProgress()) {
+            return;
+        }
+        long committed = 0;
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.filter(f -> f.getFileName().toString().startsWith("sum-")).toList()) {
+                try (java.util.stream.Stream<String> lines = Files.lines(p)) {
+                    committed += lines.count();
+                }
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            committed = -1; // not there yet, or a file committed while listing
+        }
+        long checkpoints = flink.checkpoints(job).getCounts().getNumberCompletedCheckpoints();
+        output.progress("job %s: %s of %d lines committed, %d checkpoint(s), %s restart(s)", job,
+                committed < 0 ? "?" : Long.toString(committed), records + 1, checkpoints,
+                flink.jobMetric(job, "numRestarts").orElse("?"));
     }
 
     /** The local cluster that --kill-tm kills in: --dir's, which must be the one --rest-url talks to. */

@@ -76,9 +76,14 @@ public final class Output {
         return mixee.commandLine().getErr();
     }
 
+    /** Whether progress is shown: stderr is a terminal, or --progress or --verbose; progress that costs a look asks first. */
+    public boolean showsProgress() {
+        return progress || verbose || STDERR_IS_TERMINAL;
+    }
+
     /** Progress for a person watching: stderr, only when it is a terminal or with --progress (or --verbose). */
     public void progress(String format, Object... args) {
-        if (progress || verbose || STDERR_IS_TERMINAL) {
+        if (showsProgress()) {
             PrintWriter err = err();
             err.println(mixee.qualifiedName() + ": " + String.format(format, args));
             err.flush();

@@ -190,10 +190,11 @@ public final class JobWatch {
     /**
      * Waits until the job finishes, through any number of restarts (where faults are expected, as under chaos);
      * throws {@link ExitCode#JOB_FAILED} with the root cause of its last failure when it ends FAILED or CANCELED,
-     * {@link ExitCode#TIMEOUT} at the deadline.
+     * {@link ExitCode#TIMEOUT} at the deadline. {@code report} runs every {@code reportEvery} meanwhile (progress).
      */
-    public JobDetailsInfo awaitFinishedThroughRestarts(Duration timeout) {
+    public JobDetailsInfo awaitFinishedThroughRestarts(Duration timeout, Duration reportEvery, Runnable report) {
         AtomicReference<JobDetailsInfo> last = new AtomicReference<>();
+        AtomicReference<Instant> reported = new AtomicReference<>(Instant.now());
         return Poll.until(timeout, () -> {
             JobDetailsInfo job = poll();
             last.set(job);
@@ -202,6 +203,10 @@ public final class JobWatch {
                 return Optional.of(job);
             }
             failIfEnded(rest, jobId, status);
+            if (Instant.now().isAfter(reported.get().plus(reportEvery))) {
+                reported.set(Instant.now());
+                report.run();
+            }
             return Optional.<JobDetailsInfo>empty();
         }).orElseThrow(() -> Failure.of(ExitCode.TIMEOUT, "job %s not finished after %ds: it is %s, vertices %s", jobId,
                 timeout.toSeconds(), last.get().getJobStatus(), taskSummary(last.get())));
