@@ -166,7 +166,8 @@ public final class SumJobCommand implements Callable<Integer> {
 
     /**
      * What sum-job prints with --json: the verifier's counts, and what happened on the way. {@code failures}: the
-     * exception history's entries over every run of the job; {@code restarts}: Flink's numRestarts (chaos);
+     * exception history's entries over every run of the job; {@code restarts}: the restores from a checkpoint Flink
+     * counted during the kills (chaos);
      * {@code midway}: the savepoint and resume, when asked for.
      */
     public record Verified(String verdict, String output, String jobId, long records, long expectedLines, long lines, int files,
@@ -282,10 +283,10 @@ public final class SumJobCommand implements Callable<Integer> {
         } catch (IOException | java.io.UncheckedIOException e) {
             committed = -1; // not there yet, or a file committed while listing
         }
-        long checkpoints = flink.checkpoints(job).getCounts().getNumberCompletedCheckpoints();
-        output.progress("job %s: %s of %d lines committed, %d checkpoint(s), %s restart(s)", job,
-                committed < 0 ? "?" : Long.toString(committed), records + 1, checkpoints,
-                flink.jobMetric(job, "numRestarts").orElse("?"));
+        var counts = flink.checkpoints(job).getCounts();
+        output.progress("job %s: %s of %d lines committed, %d checkpoint(s), %d restore(s) from a checkpoint", job,
+                committed < 0 ? "?" : Long.toString(committed), records + 1, counts.getNumberCompletedCheckpoints(),
+                counts.getNumberRestoredCheckpoints());
     }
 
     /** The local cluster that --kill-tm kills in: --dir's, which must be the one --rest-url talks to. */

@@ -340,22 +340,48 @@ public final class LocalCluster {
      * log is kept as {@code taskmanager.log.1}. Registration with the JobManager is the caller's to wait for.
      */
     public Instance replaceTaskManager(Consumer<String> progress) throws IOException {
-        Instance i = recorded().orElseThrow(() -> Failure.of(ExitCode.NOT_FOUND, "no cluster of %s is running", dir));
-        if (ours(i.taskManagerPid(), i.taskManagerStart()).isPresent()) {
-            throw Failure.of(ExitCode.CONFLICT, "the TaskManager (pid %d) still runs; a replacement would be a second one",
-                    i.taskManagerPid());
-        }
-        if (ours(i.jobManagerPid(), i.jobManagerStart()).isEmpty()) {
-            throw Failure.of(ExitCode.NOT_FOUND, "the JobManager (pid %d) is not running: nothing for a TaskManager to join; "
-                    + "start the cluster again", i.jobManagerPid());
-        }
+        return prepareReplacement(progress).start();
+    }
+
+    /**
+     * A TaskManager's process worked out from the running cluster's configuration, ready to start in place of the
+     * recorded one as soon as it is gone: {@code chaos} prepares it before its first kill.
+     */
+    public Replacement prepareReplacement(Consumer<String> progress) throws IOException {
         Configuration config = GlobalConfiguration.loadConfiguration(confDir().toString());
-        Process tm = spawn(taskManagerProcess(config), classpath(progress), log("taskmanager", false), false);
-        progress.accept("TaskManager started, pid " + tm.pid());
-        Instance replaced = new Instance(i.jobManagerPid(), i.jobManagerStart(), tm.pid(), startOf(tm), i.restPort(), i.rpcPort(),
-                i.slots(), i.startedAt());
-        Workspace.writeAtomically(stateFile(), Output.toJson(replaced).getBytes(StandardCharsets.UTF_8));
-        return replaced;
+        return new Replacement(taskManagerProcess(config), classpath(progress), progress);
+    }
+
+    /** See {@link #prepareReplacement}. */
+    public final class Replacement {
+        private final Daemon process;
+        private final String classpath;
+        private final Consumer<String> progress;
+
+        private Replacement(Daemon process, String classpath, Consumer<String> progress) {
+            this.process = process;
+            this.classpath = classpath;
+            this.progress = progress;
+        }
+
+        /** Starts the TaskManager and records it; the recorded one must be gone and the JobManager running. */
+        public Instance start() throws IOException {
+            Instance i = recorded().orElseThrow(() -> Failure.of(ExitCode.NOT_FOUND, "no cluster of %s is running", dir));
+            if (ours(i.taskManagerPid(), i.taskManagerStart()).isPresent()) {
+                throw Failure.of(ExitCode.CONFLICT, "the TaskManager (pid %d) still runs; a replacement would be a second one",
+                        i.taskManagerPid());
+            }
+            if (ours(i.jobManagerPid(), i.jobManagerStart()).isEmpty()) {
+                throw Failure.of(ExitCode.NOT_FOUND, "the JobManager (pid %d) is not running: nothing for a TaskManager to join; "
+                        + "start the cluster again", i.jobManagerPid());
+            }
+            Process tm = spawn(process, classpath, log("taskmanager", false), false);
+            progress.accept("TaskManager started, pid " + tm.pid());
+            Instance replaced = new Instance(i.jobManagerPid(), i.jobManagerStart(), tm.pid(), startOf(tm), i.restPort(), i.rpcPort(),
+                    i.slots(), i.startedAt());
+            Workspace.writeAtomically(stateFile(), Output.toJson(replaced).getBytes(StandardCharsets.UTF_8));
+            return replaced;
+        }
     }
 
     /** What {@link #runForeground} runs: the JobManager, a TaskManager, or both. */

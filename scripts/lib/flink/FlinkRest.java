@@ -171,22 +171,6 @@ public final class FlinkRest implements AutoCloseable {
         return send(CheckpointingStatisticsHeaders.getInstance(), params, EmptyRequestBody.getInstance());
     }
 
-    /**
-     * A job-level metric as the JobManager reports it, e.g. {@code numRestarts}; empty while it has not been
-     * fetched yet (the metric store is filled every few seconds) or once the job has left the JobManager.
-     */
-    public Optional<String> jobMetric(JobID jobId, String name) {
-        org.apache.flink.runtime.rest.messages.job.metrics.JobMetricsMessageParameters params =
-                new org.apache.flink.runtime.rest.messages.job.metrics.JobMetricsMessageParameters();
-        params.jobPathParameter.resolve(jobId);
-        params.metricsFilterParameter.resolve(List.of(name));
-        return send(org.apache.flink.runtime.rest.messages.job.metrics.JobMetricsHeaders.getInstance(), params, EmptyRequestBody.getInstance())
-                .getMetrics().stream()
-                .filter(m -> m.getId().equals(name) && m.getValue() != null)
-                .map(org.apache.flink.runtime.rest.messages.job.metrics.Metric::getValue)
-                .findFirst();
-    }
-
     /** Uploads a jar; returns the id the cluster gave it. */
     public String uploadJar(Path jar) {
         JarUploadResponseBody response = send(JarUploadHeaders.getInstance(), EmptyMessageParameters.getInstance(),
