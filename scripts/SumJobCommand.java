@@ -97,7 +97,7 @@ public final class SumJobCommand implements Callable<Integer> {
     Long slowCheckpointMs;
 
     @Option(names = "--checkpoint-interval", paramLabel = "MS",
-            description = "The job's checkpoint interval (default: 1000; 3000 with --kill-at mid-checkpoint).")
+            description = "The job's checkpoint interval (default: 1000; 3000 with --kill-at checkpoint or mid-checkpoint).")
     Long checkpointInterval;
 
     @Option(names = "--output", paramLabel = "DIR",
@@ -210,11 +210,13 @@ public final class SumJobCommand implements Callable<Integer> {
         }
         Chaos.KillAt at = killAt != null ? killAt : Chaos.KillAt.random;
         boolean midCheckpoint = killTm > 0 && at == Chaos.KillAt.mid_checkpoint;
+        // A kill timed by a checkpoint must land before the next one completes; the REST API's view lags up to 500 ms
+        boolean timedByCheckpoint = killTm > 0 && at != Chaos.KillAt.random;
         double r = rate != null ? rate : faults ? FAULT_RATE : 0;
         List<String> args = List.of("--output", dir.toString(), "--records", Long.toString(records), "--initial", Long.toString(initial),
                 "--final", Long.toString(last), "--delay-ms", Long.toString(delayMs), "--rate", Double.toString(r),
                 "--slow-checkpoint-ms", Long.toString(slowCheckpointMs != null ? slowCheckpointMs : midCheckpoint ? 1500 : 0),
-                "--checkpoint-interval", Long.toString(checkpointInterval != null ? checkpointInterval : midCheckpoint ? 3000 : 1000));
+                "--checkpoint-interval", Long.toString(checkpointInterval != null ? checkpointInterval : timedByCheckpoint ? 3000 : 1000));
         Workspace.requireCheckout("to find the sum-job job (jobs/SumJob.java)");
         if (local) {
             return runLocal(dir, args, expectation);
