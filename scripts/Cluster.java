@@ -349,6 +349,10 @@ public final class Cluster implements Callable<Integer> {
                 description = "Savepoint directory (default: DIR/savepoints). Give the path the host knows it by when it is mounted from there.")
         Path savepoints;
 
+        @Option(names = "--advertise", paramLabel = "HOST",
+                description = "The address a TaskManager gives the JobManager (default: 127.0.0.1 when bound to it, else the address this host's name resolves to).")
+        String advertise;
+
         @Mixin FlinkOptions flink;
 
         @Override
@@ -361,8 +365,11 @@ public final class Cluster implements Callable<Integer> {
             Path configYaml = flink.configYaml();
             boolean loopback = bind.equals("127.0.0.1") || bind.equals("localhost");
             String jm = jobManager != null ? jobManager : loopback ? "127.0.0.1" : java.net.InetAddress.getLocalHost().getHostName();
-            // Replicas of a scaled TaskManager service each find their own address; on loopback it is 127.0.0.1.
-            Network net = new Network(bind, jm, loopback ? "127.0.0.1" : null, port, rpcPort);
+            // Each replica of a scaled TaskManager service advertises its own address: what its host name resolves to
+            // (in a container, the container's). Told none, Flink would find it by connecting to the JobManager, and
+            // wait until the JobManager listens before starting anything: 2 s of a 13 s compose start, measured.
+            String tm = advertise != null ? advertise : loopback ? "127.0.0.1" : java.net.InetAddress.getLocalHost().getHostAddress();
+            Network net = new Network(bind, jm, tm, port, rpcPort);
             LocalCluster c = instance.cluster(savepoints);
             if (role != Role.taskmanager) {
                 LocalCluster.requireFreePort(port);
