@@ -54,6 +54,7 @@ chmod a+rwx "$work/compose/logs" "$work/compose/savepoints" "$work/compose/outpu
 compose() { (cd "$work/compose" && PWD=$work/compose STATELAB_PORT=$port STATELAB_IMAGE=$image docker-compose -f "$OLDPWD/docker-compose.yml" -p $project "$@"); }
 
 : >"$work/start-compose.txt"; : >"$work/start-local.txt"; : >"$work/verdict-container.txt"; : >"$work/verdict-local.txt"
+: >"$work/start-ratio.txt"; : >"$work/verdict-ratio.txt"   # also after a run that was stopped before its end
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 loads="$(load)"
 for i in $(seq 0 "$runs"); do   # run 0 is the warm-up, not counted
