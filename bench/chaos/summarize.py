@@ -297,8 +297,8 @@ w("")
 job_id = (sj or {}).get("jobId")
 restart_lines = [l for l in jm_log if job_id and job_id in l and "switched from state RUNNING to RESTARTING" in l]
 w(f"Kills done: {len(kills)}. Restarts: {len(restart_lines)} (the job's RUNNING → RESTARTING lines in the JobManager log); "
-  f"failures in Flink's exception history: {(sj or {}).get('failures', '–')}; Flink's numRestarts metric as sum-job read it "
-  f"after the last kill (it polls for up to 30 s until the value reaches the kills done): {(sj or {}).get('restarts', '–')}. Checkpoints completed: baseline {(bj or {}).get('checkpoints', '–')}, soak {(sj or {}).get('checkpoints', '–')}.")
+  f"failures in Flink's exception history: {(sj or {}).get('failures', '–')}; sum-job's restarts (the job's restores from a "
+  f"checkpoint, Flink's checkpoint statistics): {(sj or {}).get('restarts', '–')}. Checkpoints completed: baseline {(bj or {}).get('checkpoints', '–')}, soak {(sj or {}).get('checkpoints', '–')}.")
 w("")
 
 w("## Time: with kills against the baseline")
