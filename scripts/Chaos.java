@@ -201,11 +201,7 @@ public final class Chaos implements Callable<Integer> {
         // Worked out before the first kill: the first use of Flink's configuration code in this JVM took 2 s (bench/chaos)
         LocalCluster.Replacement replacement = cluster.prepareReplacement(output.progressLines());
         for (int n = 1; n <= request.kills(); n++) {
-            if (!awaitReady(flink, job, recoveredAt, request.timeout(), output)) {
-                note = String.format("the job finished after %d of %d kill(s)", done.size(), request.kills());
-                break;
-            }
-            Moment moment = awaitMoment(flink, job, request, random);
+            Moment moment = awaitReady(flink, job, recoveredAt, request.timeout()) ? awaitMoment(flink, job, request, random) : null;
             if (moment == null) {
                 note = String.format("the job finished after %d of %d kill(s)", done.size(), request.kills());
                 break;
@@ -232,7 +228,7 @@ public final class Chaos implements Callable<Integer> {
      * Waits until the job runs with all its tasks and has completed a checkpoint triggered after {@code since}
      * (epoch millis); false when it finished instead.
      */
-    private static boolean awaitReady(FlinkRest flink, JobID job, long since, Duration timeout, Output output) {
+    private static boolean awaitReady(FlinkRest flink, JobID job, long since, Duration timeout) {
         return Poll.until(timeout, () -> {
             JobDetailsInfo details = flink.job(job);
             JobStatus status = details.getJobStatus();
@@ -324,8 +320,8 @@ public final class Chaos implements Callable<Integer> {
                 .filter(c -> c.getId() == moment.checkpointId()).findFirst().map(c -> c.getStatus().name())
                 .orElse("not in the history any more");
         Long beforeKill = moment.checkpointCompletedAt() == null ? null : killedAt - moment.checkpointCompletedAt();
-        String rootCause = history(flink, job).stream().max(Comparator.comparingLong(RootExceptionInfo::getTimestamp))
-                .filter(e -> e.getTimestamp() >= killedAt).map(e -> RootCause.of(e.getStacktrace())).orElse(null);
+        String rootCause = JobWatch.latestFailure(flink, job).filter(e -> e.getTimestamp() >= killedAt)
+                .map(e -> RootCause.of(e.getStacktrace())).orElse(null);
         return new Kill(n, request.at().toString(), pid, replacement, moment.checkpointId(), status, beforeKill, detected, running,
                 checkpointAfter, after.map(CheckpointStatistics::getId).orElse(null), restored, rootCause);
     }

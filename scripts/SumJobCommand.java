@@ -200,7 +200,7 @@ public final class SumJobCommand implements Callable<Integer> {
             if (!Files.isDirectory(verifyOnly)) {
                 throw Failure.of(ExitCode.NOT_FOUND, "no output directory %s", verifyOnly);
             }
-            return print(verifyOnly, null, SumOutput.verify(verifyOnly, expectation), null, null, null, null, null);
+            return print(verifyOnly, null, SumOutput.verify(verifyOnly, expectation), null, null, null, null);
         }
         Path dir = (outputDir != null ? outputDir : Path.of("output", "sum-job-"
                 + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").format(Instant.now().atOffset(ZoneOffset.UTC))))
@@ -226,8 +226,8 @@ public final class SumJobCommand implements Callable<Integer> {
         try (FlinkRest flink = rest.connect()) {
             Submit.Submitted run = Submit.submit(flink, new Submit.Request(spec, null, faults ? Submit.Wait.running : Submit.Wait.finished,
                     timeout), output);
-            List<String> jobs = new ArrayList<>(List.of(run.jobId()));
             JobID current = FlinkRest.parseJobId(run.jobId());
+            List<JobID> jobs = new ArrayList<>(List.of(current));
             Chaos.Report chaos = null;
             if (killTm > 0) {
                 chaos = Chaos.run(cluster, flink, new Chaos.Request(current, killTm, at, Duration.ofSeconds(5),
@@ -246,26 +246,24 @@ public final class SumJobCommand implements Callable<Integer> {
                     return mid.resumed().exitCode().code;
                 }
                 current = FlinkRest.parseJobId(mid.resumed().jobId());
-                jobs.add(current.toString());
+                jobs.add(current);
             }
             JobID running = current;
             new JobWatch(flink, current, output.progressLines()).awaitFinishedThroughRestarts(timeout, Duration.ofSeconds(5),
                     () -> reportProgress(flink, running, dir));
             int failures = 0;
             long checkpoints = 0;
-            for (String j : jobs) {
-                JobID id = FlinkRest.parseJobId(j);
+            for (JobID id : jobs) {
                 failures += flink.exceptions(id).getExceptionHistory().getEntries().size();
                 checkpoints += flink.checkpoints(id).getCounts().getNumberCompletedCheckpoints();
             }
-            output.progress("job %s finished (%d failure(s) seen, %d checkpoint(s) completed); verifying %s", String.join(", ", jobs),
-                    failures, checkpoints, dir);
+            String ids = jobs.stream().map(JobID::toString).collect(java.util.stream.Collectors.joining(","));
+            output.progress("job %s finished (%d failure(s) seen, %d checkpoint(s) completed); verifying %s", ids, failures, checkpoints, dir);
             if (!Files.isDirectory(dir)) {
                 throw Failure.of(ExitCode.NOT_FOUND, "job %s finished but wrote nothing to %s: does the TaskManager see that path?",
                         run.jobId(), dir);
             }
-            int code = print(dir, String.join(",", jobs), SumOutput.verify(dir, expectation), failures, checkpoints,
-                    chaos == null ? null : chaos.restarts(), chaos, mid);
+            int code = print(dir, ids, SumOutput.verify(dir, expectation), failures, checkpoints, chaos, mid);
             return code == ExitCode.OK.code && chaos != null && !chaos.complete() ? ExitCode.FAILURE.code : code;
         }
     }
@@ -275,13 +273,9 @@ public final class SumJobCommand implements Callable<Integer> {
         if (!output.showsProgress()) {
             return;
         }
-        long committed = 0;
-        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
-            for (Path p : files.filter(f -> f.getFileName().toString().startsWith("sum-")).toList()) {
-                try (java.util.stream.Stream<String> lines = Files.lines(p)) {
-                    committed += lines.count();
-                }
-            }
+        long committed;
+        try {
+            committed = SumOutput.committedLines(dir);
         } catch (IOException | java.io.UncheckedIOException e) {
             committed = -1; // not there yet, or a file committed while listing
         }
@@ -353,13 +347,13 @@ public final class SumJobCommand implements Callable<Integer> {
         if (!Files.isDirectory(dir)) {
             throw Failure.of(ExitCode.NOT_FOUND, "the embedded run finished but wrote nothing to %s", dir);
         }
-        return print(dir, null, SumOutput.verify(dir, expectation), null, null, null, null, null);
+        return print(dir, null, SumOutput.verify(dir, expectation), null, null, null, null);
     }
 
-    private int print(Path dir, String jobId, Report r, Integer failures, Long checkpoints, Integer restarts, Chaos.Report chaos, Midway mid) {
+    private int print(Path dir, String jobId, Report r, Integer failures, Long checkpoints, Chaos.Report chaos, Midway mid) {
         String left = r.uncommitted().isEmpty() ? "" : String.format(", %d uncommitted file(s) left behind, not output", r.uncommitted().size());
-        String faults = chaos == null ? "" : String.format(", %d TaskManager kill(s), %s restart(s)", chaos.kills().size(),
-                restarts == null ? "?" : restarts.toString());
+        Integer restarts = chaos == null ? null : chaos.restarts();
+        String faults = chaos == null ? "" : String.format(", %d TaskManager kill(s), %d restart(s)", chaos.kills().size(), restarts);
         if (mid != null) {
             faults += mid.tamper() == null ? ", stopped and resumed from a savepoint" : ", resumed from a savepoint tampered with " + mid.tamper();
         }

@@ -184,8 +184,8 @@ public final class LocalCluster {
     /**
      * Where the processes listen and how they find each other: all on loopback for a local cluster
      * ({@link #loopback}); in containers they listen on every interface and find the JobManager by its host name.
-     * A null {@code taskManagerHost} lets each TaskManager find its own address (what a scaled TaskManager
-     * service needs: every replica has another).
+     * A null {@code taskManagerHost} removes the setting, and Flink finds the TaskManager's address by connecting to
+     * the JobManager, waiting until it listens; `cluster run` gives each replica its own address instead.
      */
     public record Network(String bindHost, String jobManagerAddress, String taskManagerHost, int restPort, int rpcPort) {
         public static Network loopback(int restPort, int rpcPort) {

@@ -212,15 +212,18 @@ public final class JobWatch {
                 timeout.toSeconds(), last.get().getJobStatus(), taskSummary(last.get())));
     }
 
+    /** The newest entry of the job's exception history, if it has one. */
+    public static Optional<RootExceptionInfo> latestFailure(FlinkRest rest, JobID jobId) {
+        return rest.exceptions(jobId).getExceptionHistory().getEntries().stream().max(Comparator.comparingLong(RootExceptionInfo::getTimestamp));
+    }
+
     /**
      * Throws {@link ExitCode#JOB_FAILED} with the root cause of the job's latest failure when {@code status} is an
      * end other than FINISHED (failed for good, canceled); where restarts are expected, only that ends a wait.
      */
     public static void failIfEnded(FlinkRest rest, JobID jobId, JobStatus status) {
         if ((status.isGloballyTerminalState() && status != JobStatus.FINISHED) || status == JobStatus.CANCELLING) {
-            String cause = rest.exceptions(jobId).getExceptionHistory().getEntries().stream()
-                    .max(Comparator.comparingLong(RootExceptionInfo::getTimestamp))
-                    .map(e -> RootCause.of(e.getStacktrace())).orElse("no exception recorded");
+            String cause = latestFailure(rest, jobId).map(e -> RootCause.of(e.getStacktrace())).orElse("no exception recorded");
             throw Failure.of(ExitCode.JOB_FAILED, "job %s is %s: %s", jobId, status, cause);
         }
     }

@@ -158,6 +158,19 @@ public final class SumOutput {
                 List.copyOf(uncommitted), problems.isEmpty() ? null : problems.get(0), List.copyOf(problems));
     }
 
+    /** Lines in the finished part files of {@code dir} so far (a running job's progress); the verifier reads the same files. */
+    public static long committedLines(Path dir) throws IOException {
+        long lines = 0;
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.filter(f -> PART.matcher(f.getFileName().toString()).matches()).toList()) {
+                try (Stream<String> l = Files.lines(p, StandardCharsets.UTF_8)) {
+                    lines += l.count();
+                }
+            }
+        }
+        return lines;
+    }
+
     /** Where the output stands just before a missing index, to find the place in the files. */
     private static String after(int missing, BitSet seen, List<Path> parts, int[] firstFile, int[] firstLine) {
         int before = seen.previousSetBit(missing - 1);
