@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 10's benchmark: the containerized cluster's start against the local one's, side by side, in turns.
 #
-#   start   `docker-compose up -d` → REST answers and the TaskManager's slots are registered, against
+#   start   `docker compose up -d` (Compose v2) → REST answers and the TaskManager's slots are registered, against
 #           `./jbang cluster start` (which returns at exactly that point); teardown untimed.
 #   verdict the one-liner `podman run --rm -v logs:/opt/flink/log statelab` (cluster in the container, experiment,
 #           verdict, cluster stopped), against the same three steps on this machine:
@@ -27,7 +27,7 @@ service=$!
 export DOCKER_HOST="unix://$sock"
 cleanup() {
   (cd "$work/compose" 2>/dev/null && PWD=$work/compose STATELAB_PORT=$port STATELAB_IMAGE=$image \
-     docker-compose -f "$OLDPWD/docker-compose.yml" -p $project down -v -t 5 >/dev/null 2>&1) || true
+     docker compose -f "$OLDPWD/docker-compose.yml" -p $project down -v -t 5 >/dev/null 2>&1) || true
   ./jbang cluster stop --dir "$work/local" >/dev/null 2>&1 || true
   kill "$service" 2>/dev/null || true
 }
@@ -51,7 +51,7 @@ ready() { # until $1's overview shows a TaskManager with its two slots; curl and
 
 mkdir -p "$work/compose/logs" "$work/compose/savepoints" "$work/compose/output" "$work/one-liner/logs" "$work/local"
 chmod a+rwx "$work/compose/logs" "$work/compose/savepoints" "$work/compose/output" "$work/one-liner/logs"
-compose() { (cd "$work/compose" && PWD=$work/compose STATELAB_PORT=$port STATELAB_IMAGE=$image docker-compose -f "$OLDPWD/docker-compose.yml" -p $project "$@"); }
+compose() { (cd "$work/compose" && PWD=$work/compose STATELAB_PORT=$port STATELAB_IMAGE=$image docker compose -f "$OLDPWD/docker-compose.yml" -p $project "$@"); }
 
 : >"$work/start-compose.txt"; : >"$work/start-local.txt"; : >"$work/verdict-container.txt"; : >"$work/verdict-local.txt"
 : >"$work/start-ratio.txt"; : >"$work/verdict-ratio.txt"   # also after a run that was stopped before its end
@@ -79,6 +79,8 @@ m() { median <"$work/$1.txt"; }
 range() { sort -g "$work/$1.txt" | awk 'NR == 1 { min = $1 } { max = $1 } END { printf "%.2f–%.2f", min, max }'; }
 {
   echo "# containers benchmark, $stamp, StateLab $(git rev-parse --short HEAD)"
+  echo
+  echo "$(docker compose version), $(podman --version)"
   echo
   echo "$runs counted runs after 1 warm-up, in turns (compose, local, one-liner, local experiment); load average per round: $loads"
   echo

@@ -26,7 +26,7 @@ import statelab.testing.TestCluster;
 
 /**
  * The containerized cluster for real (issue 10): the image built from the checkout's Dockerfile on the base image
- * {@code .ci/containers-setup} makes, run with the docker CLI and docker-compose against Podman (see
+ * {@code .ci/containers-setup} makes, run with the docker CLI and Compose v2 against Podman (see
  * {@link ContainerEngine}), and StateLab's commands against it, from the host and from containers. Every container,
  * volume, network and image made here is named after the run and removed by name in {@link #removeEverything}, which
  * fails the run when something is left.
@@ -207,7 +207,11 @@ class ContainerIT {
         RestProbe.await("a completed checkpoint", Duration.ofSeconds(60),
                 () -> RestProbe.get(restUrl, "/jobs/" + job + "/checkpoints").path("counts").path("completed").asInt() >= 1);
 
-        String taskManager = engine.prefix + "_taskmanager_1";
+        // the container's id as compose knows it (Compose v1 names it PROJECT_taskmanager_1, v2 PROJECT-taskmanager-1)
+        Proc.Result ps = engine.compose(dir, composeEnv(), RUN, "ps", "-q", "taskmanager");
+        assertThat(ps.exit()).as(ps.toString()).isZero();
+        String taskManager = ps.out().strip();
+        assertThat(taskManager).as("compose ps -q taskmanager").isNotEmpty().doesNotContain("\n");
         assertThat(engine.cli(RUN, "kill", taskManager).exit()).isZero();
         assertThat(engine.cli(RUN, "start", taskManager).exit()).isZero();
 

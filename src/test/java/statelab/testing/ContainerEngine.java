@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * A real container engine for the container tests, typed at as Docker users type: the {@code docker} CLI (or
- * podman's own, where no docker CLI is installed) and {@code docker-compose} (or {@code podman-compose}), talking
+ * podman's own, where no docker CLI is installed) and Compose v2 ({@code docker compose}; else {@code docker-compose}
+ * or {@code podman-compose}, whichever is there), talking
  * to Podman's Docker-compatible API on a socket of this test run's own, served by a {@code podman system service}
  * this class starts and stops. Everything a test makes is named {@link #prefix} so that {@link #close} removes it by
  * name, even after a failure.
@@ -31,11 +32,12 @@ public final class ContainerEngine implements AutoCloseable {
     /** The project's image as this run builds it. */
     public final String image = prefix + ":test";
     public final String cli;
-    public final String compose;
+    /** The compose tool's command: {@code docker compose}, {@code docker-compose} or {@code podman-compose}. */
+    public final List<String> compose;
     private final Path socket;
     private final Process service;
 
-    private ContainerEngine(String cli, String compose, Path socket, Process service) {
+    private ContainerEngine(String cli, List<String> compose, Path socket, Process service) {
         this.cli = cli;
         this.compose = compose;
         this.socket = socket;
@@ -66,8 +68,11 @@ public final class ContainerEngine implements AutoCloseable {
             if (!service.isAlive()) {
                 throw new AssertionError("podman system service exited: " + Files.readString(dir.resolve("service.log")));
             }
-            return new ContainerEngine(onPath("docker") ? "docker" : "podman",
-                    onPath("docker-compose") ? "docker-compose" : "podman-compose", socket, service);
+            boolean docker = onPath("docker");
+            List<String> compose = docker && Proc.run(List.of("docker", "compose", "version"), Checkout.ROOT, Map.of(), null, QUICK).exit() == 0
+                    ? List.of("docker", "compose")
+                    : List.of(onPath("docker-compose") ? "docker-compose" : "podman-compose");
+            return new ContainerEngine(docker ? "docker" : "podman", compose, socket, service);
         } catch (IOException e) {
             throw new AssertionError("cannot start podman's API service", e);
         }
@@ -107,10 +112,10 @@ public final class ContainerEngine implements AutoCloseable {
         return cli(timeout, "build", "-t", image, "--build-arg", "EXTRA_CA_CERTS=" + cas, ".");
     }
 
-    /** docker-compose with this checkout's docker-compose.yml, project {@link #prefix}, run in {@code dir} ($PWD). */
+    /** The compose tool with this checkout's docker-compose.yml, project {@link #prefix}, run in {@code dir} ($PWD). */
     public Proc.Result compose(Path dir, Map<String, String> env, Duration timeout, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(compose, "-f", Checkout.ROOT.resolve("docker-compose.yml").toString(),
-                "-p", prefix));
+        List<String> cmd = new ArrayList<>(compose);
+        cmd.addAll(List.of("-f", Checkout.ROOT.resolve("docker-compose.yml").toString(), "-p", prefix));
         cmd.addAll(List.of(args));
         Map<String, String> all = new HashMap<>(env);
         all.put("PWD", dir.toString());
