@@ -44,6 +44,8 @@ import statelab.flink.JobWatch.Outcome;
 import statelab.flink.JobWatch.Verdict;
 import statelab.flink.RestOption;
 import statelab.flink.SavepointPath;
+import statelab.flink.FlinkFiles;
+import statelab.flink.RemoteSavepoint;
 import statelab.flink.TamperLog;
 import statelab.savepoint.RestoreProof;
 import statelab.sst.rewrite.InPlacePatch;
@@ -67,7 +69,7 @@ public final class Resume implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    @Parameters(paramLabel = "SAVEPOINT [-- ARGS]", description = "The savepoint (default: read from stdin), then extra job arguments.")
+    @Parameters(paramLabel = "SAVEPOINT [-- ARGS]", description = "The savepoint, a path or s3://BUCKET/PATH (default: read from stdin), then extra job arguments.")
     List<String> positional = new ArrayList<>();
 
     @Option(names = "--job", paramLabel = "NAME", description = "Start this job of the checkout instead of the recorded one.")
@@ -124,8 +126,11 @@ public final class Resume implements Callable<Integer> {
     @Override
     public Integer call() {
         PassThrough split = PassThrough.split(spec, positional);
-        Path dir = SavepointPath.directory(PipeInput.argumentOrStdin(split.single("savepoint"), "savepoint", "savepoint path",
-                "swap-sst or savepoint"));
+        String location = PipeInput.argumentOrStdin(split.single("savepoint"), "savepoint", "savepoint path", "swap-sst or savepoint");
+        // a remote savepoint: StateLab's records beside _metadata are read from a local copy; Flink gets the URI
+        Path dir = FlinkFiles.isRemote(location)
+                ? RemoteSavepoint.stage(FlinkFiles.uri(location), name -> name.startsWith("_statelab-"), output)
+                : SavepointPath.directory(location);
         try (FlinkRest flink = rest.connect()) {
             Resumed resumed = resume(flink, new Request(dir, job, options, split.passed(), keepOriginal, keepFailed, timeout, verify), output);
             output.result(resumed.plain(), resumed);
@@ -162,7 +167,8 @@ public final class Resume implements Callable<Integer> {
         }
 
         boolean originalCanceled = recorded.isPresent() && !request.keepOriginal() && stopOriginal(flink, recorded.get(), output);
-        JobRecord started = JobLauncher.launch(flink, jobSpec, options.restoreFrom(dir), output.progressLines());
+        JobRecord started = JobLauncher.launch(flink, jobSpec,
+                options.restoreFrom(RemoteSavepoint.remoteOf(dir).map(java.net.URI::toString).orElse(dir.toString())), output.progressLines());
         JobID jobId = FlinkRest.parseJobId(started.jobId());
         JobWatch watch = new JobWatch(flink, jobId, output.progressLines());
         Outcome outcome;

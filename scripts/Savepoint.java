@@ -7,6 +7,7 @@
 package statelab;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,6 +41,8 @@ import statelab.flink.JobRecord;
 import statelab.flink.RestOption;
 import statelab.flink.RootCause;
 import statelab.flink.SavepointPath;
+import statelab.flink.FlinkFiles;
+import statelab.flink.RemoteSavepoint;
 
 /**
  * {@code savepoint [JOB_ID]}: triggers a savepoint (native RocksDB files by default) of a job given as
@@ -67,7 +70,7 @@ public final class Savepoint implements Callable<Integer> {
     @Option(names = "--drain", description = "With --stop: drain the pipeline (emit MAX_WATERMARK) before stopping.")
     boolean drain;
 
-    @Option(names = "--dir", paramLabel = "DIR", description = "Target directory (default: the cluster's savepoint-dir).")
+    @Option(names = "--dir", paramLabel = "DIR", description = "Target directory, a path or s3://BUCKET/PATH (default: the cluster's savepoint-dir).")
     String dir;
 
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "60s",
@@ -91,7 +94,7 @@ public final class Savepoint implements Callable<Integer> {
             throw Failure.of(ExitCode.USAGE, "--drain only applies with --stop");
         }
         JobID jobId = FlinkRest.parseJobId(PipeInput.argumentOrStdin(jobIdArg, "jobId", "job id", "submit"));
-        String target = dir == null ? null : SavepointPath.local(dir).toUri().toString();
+        String target = dir == null ? null : FlinkFiles.isRemote(dir) ? FlinkFiles.uri(dir).toString() : SavepointPath.local(dir).toUri().toString();
         try (FlinkRest flink = rest.connect()) {
             Taken taken = take(flink, new Request(jobId, format, stop, drain, target, timeout), output);
             output.result(taken.savepoint(), taken);
@@ -119,21 +122,22 @@ public final class Savepoint implements Callable<Integer> {
         output.progress("%s savepoint of job %s triggered (%s)", request.format(), jobId, trigger);
         String location = await(flink, jobId, trigger, start.plus(request.timeout()), request.timeout());
         output.progress("savepoint completed in %s: %s", Durations.format(Duration.between(start, Instant.now())), location);
-        if (!location.startsWith("file:") && !location.startsWith("/")) {
-            output.warn("savepoint is not on the local file system (%s); not checked, not annotated", location);
-            return new Taken(location, location, jobId.toString(), request.format().name(), request.stop(), -1, -1,
-                    Duration.between(start, Instant.now()).toMillis());
-        }
-        Path path = SavepointPath.directory(location);
+        boolean remote = FlinkFiles.isRemote(location);
+        // a remote savepoint (s3://…) is checked and annotated through a local copy of its _metadata
+        URI uri = remote ? FlinkFiles.uri(location) : null;
+        Path path = remote ? RemoteSavepoint.stage(uri, name -> false, output) : SavepointPath.directory(location);
         Optional<JobRecord> record = JobRecord.load(jobId.toString());
         if (record.isPresent()) {
             record.get().saveBeside(path);
+            if (remote) {
+                RemoteSavepoint.publish(path, output);
+            }
         } else {
             output.warn("job %s was not submitted by StateLab: resume will need --job or --jar", jobId);
         }
-        long[] size = measure(path);
-        return new Taken(path.toString(), location, jobId.toString(), request.format().name(), request.stop(), size[0], size[1],
-                Duration.between(start, Instant.now()).toMillis());
+        long[] size = remote ? RemoteSavepoint.measure(uri, output) : measure(path);
+        return new Taken(remote ? uri.toString() : path.toString(), location, jobId.toString(), request.format().name(), request.stop(),
+                size[0], size[1], Duration.between(start, Instant.now()).toMillis());
     }
 
     /** Fails with what happened to the job when it is no longer running: a savepoint needs a running job. */

@@ -10,6 +10,7 @@ package statelab;
 
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +31,8 @@ import statelab.cli.KebabEnum;
 import statelab.cli.Output;
 import statelab.cli.PipeInput;
 import statelab.flink.SavepointPath;
+import statelab.flink.FlinkFiles;
+import statelab.flink.RemoteSavepoint;
 import statelab.flink.TamperLog;
 import statelab.savepoint.FlinkKeyCodec;
 import statelab.savepoint.SavepointLayout;
@@ -57,7 +60,7 @@ public final class SwapSst implements Callable<Integer> {
     @Mixin Output output;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "PATH",
-            description = "Savepoint directory (or its _metadata), or one SST file (default: read from stdin).")
+            description = "Savepoint directory (or its _metadata), or one SST file, or a savepoint on S3 (s3://BUCKET/PATH, docs/remote.md) (default: read from stdin).")
     String pathArg;
 
     @Option(names = {"-n", "--last"}, paramLabel = "N", defaultValue = "5",
@@ -182,11 +185,44 @@ public final class SwapSst implements Callable<Integer> {
     public Integer call() throws IOException {
         byte[] value = HexBytes.parse("--value", valueHex);
         checkSelection(last, largest, file != null || operator != null || subtask != null || state != null);
-        Path path = SavepointPath.local(PipeInput.argumentOrStdin(pathArg, "savepoint", "savepoint path", "savepoint"));
+        String location = PipeInput.argumentOrStdin(pathArg, "savepoint", "savepoint path", "savepoint");
+        if (FlinkFiles.isRemote(location)) {
+            if (inPlace) {
+                throw Failure.of(ExitCode.USAGE, "--in-place needs a file on this machine's disk: an object store (%s) replaces an "
+                        + "object whole, never some of its bytes", FlinkFiles.uri(location).getScheme() + "://");
+            }
+            Swapped result = swapRemote(FlinkFiles.uri(location), new Request(null, last, value, file, operator, subtask, state, mode,
+                    false, largest, backup, dryRun), output);
+            output.result(dryRun ? describe(result) : result.savepoint(), result);
+            return ExitCode.OK.code;
+        }
+        Path path = SavepointPath.local(location);
         Swapped result = swap(new Request(path, last, value, file, operator, subtask, state, mode, inPlace, largest, backup, dryRun),
                 output);
         output.result(dryRun ? describe(result) : result.savepoint(), result);
         return ExitCode.OK.code;
+    }
+
+    /**
+     * The same tamper on a savepoint on a remote file system ({@code s3://…}): made on a local copy, then the
+     * changed files uploaded, backups first and {@code _metadata} last ({@link RemoteSavepoint#publish}). The
+     * original is always kept as {@code NAME.bak} (as {@code --backup} does locally). What it prints names the remote
+     * objects.
+     */
+    public static Swapped swapRemote(URI savepoint, Request request, Output output) throws IOException {
+        Path copy = RemoteSavepoint.stage(savepoint, name -> true, output);
+        // always with a backup: on an object store it is the way back, uploaded before the original is replaced
+        Swapped local = swap(new Request(copy, request.last(), request.value(), request.file(), request.operator(), request.subtask(),
+                request.state(), request.mode(), false, request.largest(), true, request.dryRun()), output);
+        if (!request.dryRun()) {
+            RemoteSavepoint.Published published = RemoteSavepoint.publish(copy, output);
+            output.progress("uploaded %d file(s), %d bytes, to %s", published.uploaded().size(), published.bytes(), savepoint);
+        }
+        java.util.function.UnaryOperator<String> remote = p -> p == null ? null
+                : Path.of(p).startsWith(copy) ? savepoint + "/" + copy.relativize(Path.of(p)) : p;
+        return new Swapped(savepoint.toString(), remote.apply(local.sst()), local.rocksdbName(), local.operator(), local.subtask(),
+                local.columnFamily(), local.inline(), local.entries(), local.changed(), local.bytesBefore(), local.bytesAfter(),
+                remote.apply(local.backup()), local.dryRun(), local.millis(), local.mode(), false, local.bytesWritten());
     }
 
     /** Rewrites the chosen SST (or, with {@code dryRun}, only says what would change) and records the tamper. */

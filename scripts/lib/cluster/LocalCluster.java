@@ -40,6 +40,8 @@ import statelab.cli.Jbang;
 import statelab.cli.Output;
 import statelab.cli.Poll;
 import statelab.cli.Workspace;
+import statelab.flink.FlinkFiles;
+import statelab.flink.FlinkPlugins;
 import statelab.flink.FlinkRest;
 
 /**
@@ -63,9 +65,13 @@ public final class LocalCluster {
 
     /** The script whose //DEPS are the cluster's classpath, relative to the checkout. */
     public static final String DISTRIBUTION = "scripts/lib/cluster/runtime/FlinkDistribution.java";
+    static final String CHECKPOINT_DIR = "execution.checkpointing.dir";
+    static final String SAVEPOINT_DIR = "execution.checkpointing.savepoint-dir";
 
     private final Path dir;
     private final Path savepoints;
+    /** Whether {@link #savepoints} was given (cluster run --savepoints), and so wins over config.yaml's remote one. */
+    private final boolean savepointsGiven;
 
     public LocalCluster(Path dir) {
         this(dir, null);
@@ -78,6 +84,7 @@ public final class LocalCluster {
     public LocalCluster(Path dir, Path savepoints) {
         this.dir = dir.toAbsolutePath().normalize();
         this.savepoints = savepoints != null ? savepoints.toAbsolutePath().normalize() : this.dir.resolve("savepoints");
+        this.savepointsGiven = savepoints != null;
     }
 
     public Path dir() {
@@ -211,8 +218,8 @@ public final class LocalCluster {
         if (slots != null) {
             o.put("taskmanager.numberOfTaskSlots", Integer.toString(slots));
         }
-        o.put("execution.checkpointing.dir", dir.resolve("checkpoints").toUri().toString());
-        o.put("execution.checkpointing.savepoint-dir", savepoints.toUri().toString());
+        o.put(CHECKPOINT_DIR, dir.resolve("checkpoints").toUri().toString());
+        o.put(SAVEPOINT_DIR, savepoints.toUri().toString());
         o.put("io.tmp.dirs", tmpDir().toString());
         o.put("web.tmpdir", tmpDir().toString());
         return o;
@@ -238,7 +245,16 @@ public final class LocalCluster {
         if (config.keySet().isEmpty()) {
             throw Failure.of(ExitCode.USAGE, "%s holds no settings (is it valid YAML?)", configYaml);
         }
-        instanceOverrides(net, slots).forEach((key, value) -> {
+        Map<String, String> overrides = instanceOverrides(net, slots);
+        // A local directory is the instance's (under its --dir); a remote one (s3://…) is shared storage the user
+        // configured, and stays as config.yaml says, unless `cluster run --savepoints` names another.
+        for (String key : List.of(CHECKPOINT_DIR, SAVEPOINT_DIR)) {
+            String configured = config.toMap().get(key);
+            if (configured != null && FlinkFiles.isRemote(configured) && !(key.equals(SAVEPOINT_DIR) && savepointsGiven)) {
+                overrides.remove(key);
+            }
+        }
+        overrides.forEach((key, value) -> {
             if (value == null) {
                 config.removeKey(key);
             } else {
@@ -296,11 +312,12 @@ public final class LocalCluster {
         Configuration config = writeConfiguration(configYaml, Network.loopback(restPort, rpcPort), slots);
         createDirectories();
         String classpath = classpath(progress);
-        Process jobManager = spawn(jobManagerProcess(config), classpath, log("jobmanager", false), false);
+        Path plugins = plugins(config, progress);
+        Process jobManager = spawn(jobManagerProcess(config), classpath, plugins, log("jobmanager", false), false);
         progress.accept("JobManager started, pid " + jobManager.pid());
         Process taskManager;
         try {
-            taskManager = spawn(taskManagerProcess(config), classpath, log("taskmanager", false), false);
+            taskManager = spawn(taskManagerProcess(config), classpath, plugins, log("taskmanager", false), false);
         } catch (IOException | RuntimeException e) {
             jobManager.destroyForcibly();
             throw e;
@@ -349,18 +366,20 @@ public final class LocalCluster {
      */
     public Replacement prepareReplacement(Consumer<String> progress) throws IOException {
         Configuration config = GlobalConfiguration.loadConfiguration(confDir().toString());
-        return new Replacement(taskManagerProcess(config), classpath(progress), progress);
+        return new Replacement(taskManagerProcess(config), classpath(progress), plugins(config, progress), progress);
     }
 
     /** See {@link #prepareReplacement}. */
     public final class Replacement {
         private final Daemon process;
         private final String classpath;
+        private final Path plugins;
         private final Consumer<String> progress;
 
-        private Replacement(Daemon process, String classpath, Consumer<String> progress) {
+        private Replacement(Daemon process, String classpath, Path plugins, Consumer<String> progress) {
             this.process = process;
             this.classpath = classpath;
+            this.plugins = plugins;
             this.progress = progress;
         }
 
@@ -375,7 +394,7 @@ public final class LocalCluster {
                 throw Failure.of(ExitCode.NOT_FOUND, "the JobManager (pid %d) is not running: nothing for a TaskManager to join; "
                         + "start the cluster again", i.jobManagerPid());
             }
-            Process tm = spawn(process, classpath, log("taskmanager", false), false);
+            Process tm = spawn(process, classpath, plugins, log("taskmanager", false), false);
             progress.accept("TaskManager started, pid " + tm.pid());
             Instance replaced = new Instance(i.jobManagerPid(), i.jobManagerStart(), tm.pid(), startOf(tm), i.restPort(), i.rpcPort(),
                     i.slots(), i.startedAt());
@@ -399,6 +418,7 @@ public final class LocalCluster {
         Configuration config = writeConfiguration(configYaml, net, slots);
         createDirectories();
         String classpath = classpath(progress);
+        Path plugins = plugins(config, progress);
         String host = InetAddress.getLocalHost().getHostName();
         List<Daemon> plans = switch (role) {
             case jobmanager -> List.of(jobManagerProcess(config));
@@ -414,7 +434,7 @@ public final class LocalCluster {
         Runtime.getRuntime().addShutdownHook(stopAll);
         for (Daemon plan : plans) {
             Path log = logs().resolve(plan.component() + "-" + host + ".log");
-            Process p = spawn(plan, classpath, log, true);
+            Process p = spawn(plan, classpath, plugins, log, true);
             running.add(p);
             progress.accept(plan.component() + " started, pid " + p.pid() + ", log " + log);
         }
@@ -480,7 +500,17 @@ public final class LocalCluster {
      * its own (a Ctrl-C meant for this command does not reach it) and its output in {@code .out} next to the log;
      * a foreground one shares this process's stdout and stderr.
      */
-    private Process spawn(Daemon p, String classpath, Path logFile, boolean foreground) throws IOException {
+    /**
+     * Flink's plugins root ({@link FlinkPlugins}) when {@code config} uses S3 (a location {@code s3://…} or
+     * {@code s3a://…}, or an {@code s3.} setting), else null: the plugin's 31 MB are loaded only where needed.
+     */
+    static Path plugins(Configuration config, Consumer<String> progress) throws IOException {
+        boolean s3 = config.toMap().entrySet().stream().anyMatch(e -> e.getKey().startsWith("s3.")
+                || e.getValue() != null && e.getValue().matches("(?is)s3a?://.*"));
+        return s3 ? FlinkPlugins.root(progress) : null;
+    }
+
+    private Process spawn(Daemon p, String classpath, Path plugins, Path logFile, boolean foreground) throws IOException {
         rotate(logFile);
         Path out = logFile.resolveSibling(p.component() + ".out");
         if (!foreground) {
@@ -501,6 +531,11 @@ public final class LocalCluster {
         // The classpath goes through the environment: on the command line its ~10 KB would push the main class
         // and --configDir past the 4,096 characters ProcessHandle.info().commandLine() returns, where ours() looks.
         pb.environment().put("CLASSPATH", classpath);
+        if (plugins != null) {
+            pb.environment().put("FLINK_PLUGINS_DIR", plugins.toString()); // Flink's own variable (ConfigConstants)
+        } else {
+            pb.environment().remove("FLINK_PLUGINS_DIR");
+        }
         pb.directory(dir.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         if (foreground) {
             pb.redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT);

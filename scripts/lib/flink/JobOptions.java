@@ -31,6 +31,11 @@ public final class JobOptions {
 
     /** Restore settings for {@code savepoint} with these options. */
     public JobLauncher.Restore restoreFrom(Path savepoint) {
-        return new JobLauncher.Restore(savepoint.toString(), claimMode, allowNonRestoredState);
+        return restoreFrom(savepoint.toString());
+    }
+
+    /** The same for a savepoint location as Flink takes it: a path, or a URI ({@code s3://…}). */
+    public JobLauncher.Restore restoreFrom(String savepoint) {
+        return new JobLauncher.Restore(savepoint, claimMode, allowNonRestoredState);
     }
 }

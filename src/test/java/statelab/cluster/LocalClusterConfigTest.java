@@ -2,6 +2,7 @@ package statelab.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -78,6 +79,29 @@ class LocalClusterConfigTest {
                 assertThat(reread.toMap()).as("key %s", key).containsEntry(key, value);
             }
         });
+    }
+
+    @Test
+    void remoteCheckpointAndSavepointDirectoriesInConfigYamlAreKeptAndNeedTheS3Plugin(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, Files.readString(Checkout.ROOT.resolve("config.yaml"))
+                .replace("dir: file:///opt/flink/checkpoints", "dir: s3://bucket/checkpoints")
+                .replace("savepoint-dir: file:///opt/flink/savepoints", "savepoint-dir: s3a://bucket/savepoints"));
+        LocalCluster cluster = new LocalCluster(dir.resolve("instance"));
+        Configuration written = cluster.writeConfiguration(config, LocalCluster.Network.loopback(18999, 43210), null);
+        assertThat(written.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY)).isEqualTo("s3://bucket/checkpoints");
+        assertThat(written.get(CheckpointingOptions.SAVEPOINT_DIRECTORY)).isEqualTo("s3a://bucket/savepoints");
+
+        // `cluster run --savepoints` still names where savepoints go
+        LocalCluster given = new LocalCluster(dir.resolve("instance2"), dir.resolve("host-savepoints"));
+        Configuration run = given.writeConfiguration(config, LocalCluster.Network.loopback(18999, 43210), null);
+        assertThat(run.get(CheckpointingOptions.SAVEPOINT_DIRECTORY)).isEqualTo(dir.resolve("host-savepoints").toUri().toString());
+        assertThat(run.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY)).isEqualTo("s3://bucket/checkpoints");
+
+        // the project's own config names no S3 location: its cluster never loads the plugin
+        Configuration local = new LocalCluster(dir.resolve("instance3"))
+                .writeConfiguration(Checkout.ROOT.resolve("config.yaml"), LocalCluster.Network.loopback(18999, 43210), null);
+        assertThat(LocalCluster.plugins(local, line -> { })).isNull();
     }
 
     @Test

@@ -1,0 +1,134 @@
+package statelab.flink;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.function.Consumer;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.fs.UnsupportedFileSystemSchemeException;
+import org.apache.flink.core.plugin.DefaultPluginManager;
+import org.apache.flink.core.plugin.DirectoryBasedPluginFinder;
+import statelab.cli.ExitCode;
+import statelab.cli.Failure;
+import statelab.cli.Workspace;
+
+/**
+ * Savepoint locations that are not on this machine's disk ({@code s3://bucket/savepoints/savepoint-…}), read and
+ * written through Flink's own {@link FileSystem} and its plugins ({@link FlinkPlugins}), configured as Flink is: the
+ * {@code config.yaml} in {@code $FLINK_CONF_DIR} when that is set, else the checkout's. So {@code s3.endpoint},
+ * {@code s3.path.style.access} and the rest are the keys the cluster reads; credentials come from where Flink's S3
+ * plugin finds them (the environment's {@code AWS_ACCESS_KEY_ID} and {@code AWS_SECRET_ACCESS_KEY}, a profile, an
+ * instance role), never from a command line.
+ */
+public final class FlinkFiles {
+    private static boolean initialized;
+    /**
+     * The AWS SDK inside the S3 plugin logs through java.util.logging, not log4j: a deprecation notice and a missing
+     * mime.types on every start. Held here, as java.util.logging keeps only weak references to its loggers.
+     */
+    private static final java.util.logging.Logger AWS_SDK_LOG = java.util.logging.Logger.getLogger("com.amazonaws");
+
+    private FlinkFiles() {}
+
+    /** Whether {@code location} names a file system other than the local one: {@code scheme://…}, not {@code file:}. */
+    public static boolean isRemote(String location) {
+        String scheme = scheme(location);
+        return scheme != null && !scheme.equals("file");
+    }
+
+    private static String scheme(String location) {
+        String s = location.strip();
+        int colon = s.indexOf(':');
+        if (colon < 2 || !s.startsWith("://", colon)) { // "C:" and plain paths are not URIs with a scheme
+            return s.startsWith("file:") ? "file" : null;
+        }
+        String scheme = s.substring(0, colon).toLowerCase(Locale.ROOT);
+        return scheme.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '+' || c == '-' || c == '.') ? scheme : null;
+    }
+
+    /** {@code location} as a URI, without a trailing slash; a clear failure when it is not one. */
+    public static URI uri(String location) {
+        String s = location.strip();
+        while (s.endsWith("/") && s.indexOf("://") + 3 < s.length()) {
+            s = s.substring(0, s.length() - 1);
+        }
+        try {
+            URI uri = new URI(s);
+            if (uri.getScheme() == null || uri.getAuthority() == null && !"file".equals(uri.getScheme())) {
+                throw Failure.of(ExitCode.USAGE, "'%s' is not a location Flink can read: expected SCHEME://BUCKET/PATH", location);
+            }
+            return uri;
+        } catch (URISyntaxException e) {
+            throw Failure.of(ExitCode.USAGE, "'%s' is not a URI: %s", location, e.getReason());
+        }
+    }
+
+    /**
+     * The one line of {@code e} a person needs: its root cause, without the request ids the AWS SDK appends
+     * ("… Status Code: 403; Error Code: SignatureDoesNotMatch)" is what says why).
+     */
+    public static String cause(Exception e) {
+        return RootCause.of(org.apache.flink.util.ExceptionUtils.stringifyException(e))
+                .replaceAll("; Request ID: [^)]*\\)(, S3 Extended Request ID: \\S*)?", ")");
+    }
+
+    /** The configuration Flink's file systems are set up with here (see the class comment). */
+    public static Configuration configuration() {
+        String confDir = System.getenv("FLINK_CONF_DIR");
+        Path dir = confDir != null && !confDir.isBlank() ? Path.of(confDir)
+                : Workspace.checkout().filter(c -> Files.isRegularFile(c.resolve(GlobalConfiguration.FLINK_CONF_FILENAME))).orElse(null);
+        if (dir == null) {
+            return new Configuration();
+        }
+        if (!Files.isRegularFile(dir.resolve(GlobalConfiguration.FLINK_CONF_FILENAME))) {
+            throw Failure.of(ExitCode.NOT_FOUND, "FLINK_CONF_DIR=%s holds no %s", dir, GlobalConfiguration.FLINK_CONF_FILENAME);
+        }
+        try {
+            Configuration config = GlobalConfiguration.loadConfiguration(dir.toString());
+            // A person waits for a command: S3's client retries a refused request (a wrong secret) for over two
+            // minutes by default. Two attempts each, unless config.yaml says otherwise; the cluster keeps its own.
+            for (String key : new String[] {"attempts.maximum", "retry.limit"}) {
+                if (!config.containsKey("s3." + key) && !config.containsKey("fs.s3a." + key)) {
+                    config.setString("s3." + key, "2");
+                }
+            }
+            return config;
+        } catch (RuntimeException e) {
+            throw Failure.of(ExitCode.USAGE, "cannot read %s: %s", dir.resolve(GlobalConfiguration.FLINK_CONF_FILENAME), e.getMessage());
+        }
+    }
+
+    /**
+     * The file system that serves {@code uri}, set up once per process: with the S3 plugin when the scheme is one it
+     * serves (resolved the first time, see {@link FlinkPlugins#root}). A scheme nothing serves fails in one line.
+     */
+    public static synchronized FileSystem of(URI uri, Consumer<String> progress) {
+        try {
+            if (!initialized) {
+                Configuration config = configuration();
+                if (FlinkPlugins.servesS3(uri.getScheme())) {
+                    AWS_SDK_LOG.setLevel(java.util.logging.Level.SEVERE);
+                    System.setProperty("aws.java.v1.disableDeprecationAnnouncement", "true");
+                    Path root = FlinkPlugins.root(progress);
+                    FileSystem.initialize(config, new DefaultPluginManager(new DirectoryBasedPluginFinder(root).findPlugins(),
+                            CoreOptions.getPluginParentFirstLoaderPatterns(config)));
+                } else {
+                    FileSystem.initialize(config, null);
+                }
+                initialized = true;
+            }
+            return FileSystem.get(uri);
+        } catch (UnsupportedFileSystemSchemeException e) {
+            throw Failure.of(ExitCode.USAGE, "no file system serves '%s://' here (StateLab reads file: and %s): %s",
+                    uri.getScheme(), String.join(", ", FlinkPlugins.S3_SCHEMES.stream().sorted().map(s -> s + ":").toList()), uri);
+        } catch (IOException e) {
+            throw Failure.of(ExitCode.FAILURE, "cannot open %s: %s", uri, cause(e));
+        }
+    }
+}

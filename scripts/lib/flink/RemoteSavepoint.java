@@ -1,0 +1,250 @@
+package statelab.flink;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.apache.flink.core.fs.FileStatus;
+import org.apache.flink.core.fs.FileSystem;
+import statelab.cli.CrashPoint;
+import statelab.cli.ExitCode;
+import statelab.cli.Failure;
+import statelab.cli.Output;
+import statelab.cli.Workspace;
+
+/**
+ * A savepoint directory on a remote file system ({@code s3://…}), worked on through a local copy of it: commands
+ * that read or rewrite savepoint files ({@code swap-sst}, {@code resume}'s records) do so on the copy, and what a
+ * command changed in it goes back with {@link #publish}.
+ *
+ * <p>The copy lives in {@code $STATELAB_HOME/remote/HASH/} (the hash of the URI), with {@value #MANIFEST} saying
+ * what each file was when fetched; a file is fetched again only when the remote one's size or modification time
+ * differ. An object store has no rename and no in-place write, but it replaces an object whole or not at all: a
+ * publish uploads the files that are new in the copy first (swap-sst's backups of the originals among them), then
+ * the changed ones, {@code _metadata} last, each as one object written over the old. Interrupted at any point, the
+ * bucket holds every object either as it was or as it is meant to be, and the backups before any original is
+ * replaced. {@value #JOURNAL} records what is still to upload; the next {@link #stage} or {@link #publish} of the
+ * same savepoint says so and finishes the upload from the copy.
+ */
+public final class RemoteSavepoint {
+    /** In the local copy, never uploaded: what each file was when fetched. */
+    public static final String MANIFEST = ".statelab-remote.json";
+    /** In the local copy while a publish runs: the files still to upload. */
+    public static final String JOURNAL = ".statelab-publish.json";
+
+    /** A fetched file: the remote object's size and modification time, and the local file's as fetched. */
+    public record Entry(long size, long modificationTime, long localModified) {}
+
+    /** What the local copy was made from. */
+    public record Manifest(String uri, Map<String, Entry> files) {}
+
+    /** What a publish uploaded, in order. */
+    public record Published(String uri, List<String> uploaded, long bytes) {}
+
+    private RemoteSavepoint() {}
+
+    /** The local copy's directory for {@code dir} (not made). */
+    public static Path copyOf(URI dir) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(dir.toString().getBytes(StandardCharsets.UTF_8));
+            return Workspace.home().resolve("remote").resolve(HexFormat.of().formatHex(hash, 0, 8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Makes (or refreshes) the local copy of the savepoint at {@code dir} with the files {@code which} accepts
+     * ({@code _metadata} always) and returns its directory. Fails in one line when there is no savepoint there.
+     */
+    public static Path stage(URI dir, Predicate<String> which, Output output) {
+        Consumer<String> progress = output.progressLines();
+        FileSystem fs = FlinkFiles.of(dir, progress);
+        org.apache.flink.core.fs.Path remote = new org.apache.flink.core.fs.Path(dir);
+        Path local = copyOf(dir);
+        try {
+            finishInterruptedPublish(local, fs, output);
+            FileStatus[] listing;
+            try {
+                listing = fs.listStatus(remote);
+            } catch (java.io.FileNotFoundException e) {
+                listing = null;
+            }
+            if (listing == null) {
+                throw Failure.of(ExitCode.NOT_FOUND, "no savepoint at %s: nothing is stored there", dir);
+            }
+            Map<String, FileStatus> files = new TreeMap<>();
+            for (FileStatus f : listing) {
+                if (!f.isDir()) {
+                    files.put(f.getPath().getName(), f);
+                }
+            }
+            if (!files.containsKey(SavepointPath.METADATA)) {
+                throw Failure.of(ExitCode.NOT_FOUND, "%s is not a savepoint: it has no %s", dir, SavepointPath.METADATA);
+            }
+            Files.createDirectories(local);
+            Manifest before = readManifest(local).filter(m -> m.uri().equals(dir.toString())).orElse(new Manifest(dir.toString(), Map.of()));
+            Map<String, Entry> entries = new TreeMap<>();
+            long fetched = 0;
+            for (Map.Entry<String, FileStatus> e : files.entrySet()) {
+                String name = e.getKey();
+                if (!name.equals(SavepointPath.METADATA) && !which.test(name)) {
+                    continue;
+                }
+                FileStatus status = e.getValue();
+                Path target = local.resolve(name);
+                Entry known = before.files().get(name);
+                if (known != null && known.size() == status.getLen() && known.modificationTime() == status.getModificationTime()
+                        && Files.isRegularFile(target) && Files.size(target) == status.getLen()
+                        && Files.getLastModifiedTime(target).toMillis() == known.localModified()) {
+                    entries.put(name, known);
+                    continue;
+                }
+                Path partial = Files.createTempFile(local, ".fetch-", ".tmp");
+                try (InputStream in = fs.open(status.getPath())) {
+                    Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
+                    Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } finally {
+                    Files.deleteIfExists(partial);
+                }
+                fetched += status.getLen();
+                entries.put(name, new Entry(status.getLen(), status.getModificationTime(), Files.getLastModifiedTime(target).toMillis()));
+            }
+            Workspace.writeAtomically(local.resolve(MANIFEST), Output.toJson(new Manifest(dir.toString(), entries)).getBytes(StandardCharsets.UTF_8));
+            progress.accept("local copy of " + dir + " in " + local + " (" + fetched + " bytes fetched)");
+            return local;
+        } catch (IOException e) {
+            throw Failure.of(ExitCode.FAILURE, "cannot copy %s to %s: %s", dir, local,
+                    FlinkFiles.cause(e));
+        }
+    }
+
+    /** Number of files and bytes in the remote savepoint directory {@code dir}. */
+    public static long[] measure(URI dir, Output output) {
+        try {
+            long[] size = new long[2];
+            for (FileStatus f : FlinkFiles.of(dir, output.progressLines()).listStatus(new org.apache.flink.core.fs.Path(dir))) {
+                if (!f.isDir()) {
+                    size[0]++;
+                    size[1] += f.getLen();
+                }
+            }
+            return size;
+        } catch (IOException e) {
+            throw Failure.of(ExitCode.FAILURE, "cannot list %s: %s", dir, FlinkFiles.cause(e));
+        }
+    }
+
+    /** The remote savepoint a local copy was made from, if {@code local} is one. */
+    public static java.util.Optional<URI> remoteOf(Path local) {
+        return readManifest(local).map(m -> URI.create(m.uri()));
+    }
+
+    /**
+     * Uploads what changed in the local copy {@code local} since it was fetched: new files, then changed ones,
+     * {@code _metadata} last (see the class comment). Returns what it uploaded; nothing when nothing changed.
+     */
+    public static Published publish(Path local, Output output) {
+        Consumer<String> progress = output.progressLines();
+        URI dir = remoteOf(local).orElseThrow(() -> Failure.of(ExitCode.USAGE, "%s is not a local copy of a remote savepoint", local));
+        FileSystem fs = FlinkFiles.of(dir, progress);
+        try {
+            finishInterruptedPublish(local, fs, output);
+            Manifest manifest = readManifest(local).orElseThrow();
+            List<String> order = new ArrayList<>();
+            List<String> changed = new ArrayList<>();
+            try (var listing = Files.list(local)) {
+                for (Path f : listing.sorted().toList()) {
+                    String name = f.getFileName().toString();
+                    if (name.startsWith(".") || !Files.isRegularFile(f)) { // this copy's own records and temporary files
+                        continue;
+                    }
+                    Entry known = manifest.files().get(name);
+                    BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
+                    if (known == null) {
+                        order.add(name); // new: backups and records, before anything is replaced
+                    } else if (a.size() != known.size() || a.lastModifiedTime().toMillis() != known.localModified()) {
+                        changed.add(name);
+                    }
+                }
+            }
+            changed.sort((a, b) -> Boolean.compare(a.equals(SavepointPath.METADATA), b.equals(SavepointPath.METADATA)));
+            order.addAll(changed);
+            if (order.isEmpty()) {
+                return new Published(dir.toString(), List.of(), 0);
+            }
+            Workspace.writeAtomically(local.resolve(JOURNAL), Output.toJson(order).getBytes(StandardCharsets.UTF_8));
+            return upload(local, dir, fs, order, manifest, progress);
+        } catch (IOException e) {
+            throw Failure.of(ExitCode.CANNOT_WRITE, "cannot upload to %s: %s (the local copy in %s is kept; run the command again to finish)",
+                    dir, FlinkFiles.cause(e), local);
+        }
+    }
+
+    private static Published upload(Path local, URI dir, FileSystem fs, List<String> order, Manifest manifest, Consumer<String> progress)
+            throws IOException {
+        Map<String, Entry> entries = new LinkedHashMap<>(manifest.files());
+        long bytes = 0;
+        List<String> pending = new ArrayList<>(order);
+        for (String name : order) {
+            Path file = local.resolve(name);
+            org.apache.flink.core.fs.Path target = new org.apache.flink.core.fs.Path(new org.apache.flink.core.fs.Path(dir), name);
+            try (OutputStream out = fs.create(target, FileSystem.WriteMode.OVERWRITE)) {
+                bytes += Files.copy(file, out);
+            }
+            FileStatus status = fs.getFileStatus(target);
+            entries.put(name, new Entry(status.getLen(), status.getModificationTime(), Files.getLastModifiedTime(file).toMillis()));
+            pending.remove(name);
+            Workspace.writeAtomically(local.resolve(JOURNAL), Output.toJson(pending).getBytes(StandardCharsets.UTF_8));
+            progress.accept("uploaded " + target + " (" + status.getLen() + " bytes)");
+            if (!pending.isEmpty()) {
+                CrashPoint.reached("publish-between-uploads");
+            }
+        }
+        Workspace.writeAtomically(local.resolve(MANIFEST), Output.toJson(new Manifest(dir.toString(), entries)).getBytes(StandardCharsets.UTF_8));
+        Files.deleteIfExists(local.resolve(JOURNAL));
+        return new Published(dir.toString(), List.copyOf(order), bytes);
+    }
+
+    /** A journal left by a publish that was cut short: says so, and uploads the rest from the copy. */
+    private static void finishInterruptedPublish(Path local, FileSystem fs, Output output) throws IOException {
+        Path journal = local.resolve(JOURNAL);
+        if (!Files.isRegularFile(journal)) {
+            return;
+        }
+        List<String> pending = Output.mapper().readValue(journal.toFile(), new TypeReference<List<String>>() {});
+        Manifest manifest = readManifest(local).orElseThrow(() -> Failure.of(ExitCode.FAILURE,
+                "%s holds %s but no %s: remove the directory and run again", local, JOURNAL, MANIFEST));
+        output.warn("an earlier upload to %s was interrupted with %d file(s) still to upload (%s); uploading them now from %s",
+                manifest.uri(), pending.size(), String.join(", ", pending), local);
+        upload(local, URI.create(manifest.uri()), fs, pending, manifest, output.progressLines());
+    }
+
+    private static java.util.Optional<Manifest> readManifest(Path local) {
+        Path m = local.resolve(MANIFEST);
+        if (!Files.isRegularFile(m)) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(Output.mapper().readValue(m.toFile(), Manifest.class));
+        } catch (IOException e) {
+            throw Failure.of(ExitCode.FAILURE, "cannot read %s: %s (remove it to fetch the savepoint again)", m, e.getMessage());
+        }
+    }
+}

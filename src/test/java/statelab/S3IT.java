@@ -1,0 +1,249 @@
+package statelab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import statelab.cli.ExitCode;
+import statelab.testing.Checkout;
+import statelab.testing.Proc;
+import statelab.testing.RestProbe;
+import statelab.testing.S3Server;
+import statelab.testing.TestCluster;
+
+/**
+ * Savepoints on S3 (issue 11), with real parts only: S3Proxy on 127.0.0.1 ({@link S3Server}), a local cluster of its
+ * own whose checkpoints and savepoints go there through Flink's S3 plugin (configured in config.yaml as Flink is:
+ * {@code s3.endpoint}, {@code s3.path.style.access}; credentials from the environment), and StateLab's commands on
+ * {@code s3://} locations, in real shell pipes.
+ */
+@Timeout(value = 15, unit = java.util.concurrent.TimeUnit.MINUTES)
+class S3IT {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final Path WORK = Checkout.TARGET.resolve("it-s3");
+    static final Path CLUSTER = WORK.resolve("cluster");
+    static final String BUCKET = "statelab";
+    static S3Server s3;
+    static String rest;
+    static Path conf;
+
+    @BeforeAll
+    static void startS3AndACluster() throws IOException {
+        Checkout.jbang(Map.of(), "cluster", "stop", "--dir", CLUSTER.toString()); // a previous run killed before its cleanup
+        deleteTree(WORK);
+        s3 = S3Server.start(WORK.resolve("s3"), BUCKET);
+        conf = Files.createDirectories(WORK.resolve("conf"));
+        String config = Files.readString(Checkout.ROOT.resolve("config.yaml"))
+                .replace("dir: file:///opt/flink/checkpoints", "dir: s3://" + BUCKET + "/checkpoints")
+                .replace("savepoint-dir: file:///opt/flink/savepoints", "savepoint-dir: s3://" + BUCKET + "/savepoints");
+        assertThat(config).contains("s3://" + BUCKET + "/checkpoints", "s3://" + BUCKET + "/savepoints");
+        // as docs/remote.md says for S3Proxy: path-style URLs, and no deletes of directory markers after each write
+        // (S3Proxy answered S3A's bulk delete of them with a read that never ended)
+        Files.writeString(conf.resolve("config.yaml"), config + "\ns3:\n  endpoint: " + s3.endpoint() + "\n  path.style.access: true\n"
+                + "  directory.marker.retention: keep\n");
+        int port = TestCluster.freePort();
+        Proc.Result r = Checkout.jbang(env(Map.of()), "cluster", "start", "--port", Integer.toString(port), "--dir", CLUSTER.toString(),
+                "--config", conf.resolve("config.yaml").toString(), "--slots", "2", "--json");
+        assertThat(r.exit()).as("cluster start: %s", r).isZero();
+        rest = JSON.readTree(r.out()).get("restUrl").asText();
+    }
+
+    @AfterEach
+    void freeTheSlots() {
+        if (rest != null) {
+            RestProbe.cancelAll(rest);
+        }
+    }
+
+    @AfterAll
+    static void stopEverything() {
+        Checkout.jbang(Map.of(), "cluster", "stop", "--dir", CLUSTER.toString());
+        if (s3 != null) {
+            s3.close();
+        }
+    }
+
+    /** What commands run with: the cluster, its config.yaml (FLINK_CONF_DIR, as for Flink's own CLI), S3's credentials. */
+    static Map<String, String> env(Map<String, String> extra) {
+        Map<String, String> env = new HashMap<>(S3Server.credentials());
+        env.put("FLINK_CONF_DIR", WORK.resolve("conf").toString());
+        if (rest != null) {
+            env.put("STATELAB_REST_URL", rest);
+        }
+        env.putAll(extra);
+        return Checkout.env(env);
+    }
+
+    static Proc.Result pipe(String script) {
+        return Proc.bash(script, Checkout.ROOT, env(Map.of()), Duration.ofMinutes(5));
+    }
+
+    /** Every object in the bucket under {@code prefix}, with its size. */
+    static Map<String, Long> objects(String prefix) throws IOException {
+        Map<String, Long> found = new TreeMap<>();
+        Path root = s3.dir.resolve(BUCKET);
+        Path under = root.resolve(prefix);
+        if (!Files.exists(under)) {
+            return found;
+        }
+        try (Stream<Path> files = Files.walk(under)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                found.put(root.relativize(f).toString(), Files.size(f));
+            }
+        }
+        return found;
+    }
+
+    @Test
+    void anUntouchedSavepointOnS3IsRestored() throws IOException {
+        Proc.Result taken = pipe("./jbang submit word-count -- --keep-running | ./jbang savepoint");
+        assertThat(taken.exit()).as("%s", taken).isZero();
+        String savepoint = taken.out().strip();
+        assertThat(savepoint).as("savepoint prints Flink's own location").matches("s3://" + BUCKET + "/savepoints/savepoint-[0-9a-f]{6}-[0-9a-f]{12}");
+        assertThat(taken.ownErrLines()).as("no chatter when stderr is not a terminal").isEmpty();
+        String key = savepoint.substring(("s3://" + BUCKET + "/").length());
+        Map<String, Long> stored = objects(key);
+        assertThat(stored).as("the savepoint's objects in the S3 server").containsKey(key + "/_metadata")
+                .containsKey(key + "/_statelab-job.json");
+        assertThat(objects("checkpoints")).as("checkpoints go to S3 too").isNotEmpty();
+
+        Proc.Result resumed = Proc.bash("echo " + savepoint + " | ./jbang resume", Checkout.ROOT, env(Map.of()), Duration.ofMinutes(5));
+        assertThat(resumed.exit()).as("%s", resumed).isEqualTo(ExitCode.OK.code);
+        assertThat(resumed.out()).startsWith("RESTORED ");
+        assertThat(resumed.ownErrLines()).isEmpty();
+    }
+
+    @Test
+    void theWholePipeOnS3GivesRocksDbsVerdictAndKeepsTheOriginalAsABackupObject() throws IOException {
+        Proc.Result r = pipe("./jbang submit word-count -- --keep-running | ./jbang savepoint | ./jbang swap-sst --json | tee "
+                + WORK.resolve("swapped.json") + " | ./jbang resume");
+        assertThat(r.exit()).as("%s", r).isEqualTo(ExitCode.RESTORE_FAILED.code);
+        assertThat(r.out().lines().toList()).as("stdout is the verdict, one line").singleElement().asString()
+                .matches("RESTORE_FAILED [0-9a-f]{32}: " + PipelineIT.ROCKSDB_DETECTED);
+        assertThat(r.ownErrLines()).isEmpty();
+
+        JsonNode swapped = JSON.readTree(WORK.resolve("swapped.json").toFile());
+        String savepoint = swapped.get("savepoint").asText();
+        assertThat(savepoint).startsWith("s3://" + BUCKET + "/savepoints/");
+        assertThat(swapped.get("sst").asText()).startsWith(savepoint + "/");
+        String key = savepoint.substring(("s3://" + BUCKET + "/").length());
+        // the object rewritten: the SST's own file, or _metadata when the SST is stored inside it (small state)
+        String rewritten = swapped.get("sst").asText().substring(("s3://" + BUCKET + "/").length());
+        assertThat(swapped.get("backup").asText()).as("on S3 the original is always kept").isEqualTo(swapped.get("sst").asText() + ".bak");
+        Map<String, Long> stored = objects(key);
+        assertThat(stored).containsKeys(rewritten, rewritten + ".bak", key + "/_statelab-swaps.json");
+        assertThat(Files.readAllBytes(s3.object(BUCKET, rewritten + ".bak"))).as("the backup is the original, not the result")
+                .isNotEqualTo(Files.readAllBytes(s3.object(BUCKET, rewritten)));
+        if (!swapped.get("inline").asBoolean()) {
+            assertThat(stored).containsEntry(rewritten, swapped.get("bytesAfter").asLong())
+                    .containsEntry(rewritten + ".bak", swapped.get("bytesBefore").asLong());
+        }
+    }
+
+    @Test
+    void badLocationsAndCredentialsFailInOneLineAndWriteNothing() throws IOException {
+        Proc.Result taken = pipe("./jbang submit word-count -- --keep-running | ./jbang savepoint");
+        assertThat(taken.exit()).as("%s", taken).isZero();
+        String savepoint = taken.out().strip();
+        String key = savepoint.substring(("s3://" + BUCKET + "/").length());
+        Map<String, Long> before = objects(key);
+
+        // a scheme no plugin serves
+        Proc.Result gs = Checkout.jbang(env(Map.of()), "swap-sst", "gs://bucket/savepoints/savepoint-1");
+        assertThat(gs.exit()).as("%s", gs).isEqualTo(ExitCode.USAGE.code);
+        assertThat(gs.ownErrLines()).singleElement().asString().contains("no file system serves 'gs://'");
+
+        // wrong credentials: S3 refuses, the command says so in one line, nothing changes in the bucket
+        Proc.Result denied = Checkout.jbang(env(Map.of("AWS_SECRET_ACCESS_KEY", "wrong")), "swap-sst", savepoint);
+        assertThat(denied.exit()).as("%s", denied).isNotZero();
+        assertThat(denied.ownErrLines()).as("%s", denied).hasSize(1);
+        assertThat(objects(key)).isEqualTo(before);
+
+        // a bucket that does not exist
+        Proc.Result noBucket = Checkout.jbang(env(Map.of()), "resume", "s3://no-such-bucket/savepoints/savepoint-1");
+        assertThat(noBucket.exit()).as("%s", noBucket).isNotZero();
+        assertThat(noBucket.ownErrLines()).as("%s", noBucket).hasSize(1);
+
+        // a savepoint that is not there
+        Proc.Result missing = Checkout.jbang(env(Map.of()), "swap-sst", "s3://" + BUCKET + "/savepoints/savepoint-000000-000000000000");
+        assertThat(missing.exit()).as("%s", missing).isEqualTo(ExitCode.NOT_FOUND.code);
+        assertThat(missing.ownErrLines()).singleElement().asString().contains("no savepoint at s3://" + BUCKET);
+        assertThat(objects(key)).isEqualTo(before);
+    }
+
+    @Test
+    void aSwapKilledMidUploadLeavesTheOriginalAndTheNextRunFinishesTheUpload() throws Exception {
+        Proc.Result taken = pipe("./jbang submit word-count -- --keep-running | ./jbang savepoint");
+        assertThat(taken.exit()).as("%s", taken).isZero();
+        String savepoint = taken.out().strip();
+        String key = savepoint.substring(("s3://" + BUCKET + "/").length());
+        Map<String, byte[]> original = contents(key);
+
+        // swap-sst, paused after its first upload (the backup goes first) and SIGKILLed there
+        List<String> cmd = new ArrayList<>(Proc.java("statelab.SwapSst", savepoint));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(Checkout.ROOT.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().putAll(env(Map.of("STATELAB_PAUSE_AT", "publish-between-uploads")));
+        Process swap = pb.start();
+        try (BufferedReader err = new BufferedReader(new InputStreamReader(swap.getErrorStream(), StandardCharsets.UTF_8))) {
+            List<String> seen = new ArrayList<>();
+            for (String line = err.readLine(); line != null && !line.equals("statelab: paused at publish-between-uploads"); line = err.readLine()) {
+                seen.add(line);
+            }
+            assertThat(swap.isAlive()).as("swap-sst paused between uploads; it printed %s", seen).isTrue();
+        } finally {
+            swap.destroyForcibly().waitFor();
+        }
+        Map<String, byte[]> killed = contents(key);
+        List<String> added = killed.keySet().stream().filter(k -> !original.containsKey(k)).toList();
+        assertThat(added).as("one new object uploaded before the kill: the backup").singleElement().asString().endsWith(".bak");
+        String replaced = added.get(0).substring(0, added.get(0).length() - ".bak".length());
+        assertThat(killed.get(added.get(0))).as("the backup is the original").isEqualTo(original.get(replaced));
+        original.forEach((k, bytes) -> assertThat(killed.get(k)).as("%s untouched", k).isEqualTo(bytes));
+
+        // the next command on that savepoint says so, finishes the upload from its copy, and the verdict is the tamper's
+        Proc.Result resumed = Checkout.jbang(env(Map.of()), "resume", savepoint);
+        assertThat(resumed.exit()).as("%s", resumed).isEqualTo(ExitCode.RESTORE_FAILED.code);
+        assertThat(resumed.ownErrLines()).singleElement().asString()
+                .startsWith("warning: an earlier upload to " + savepoint + " was interrupted with ");
+        Map<String, byte[]> finished = contents(key);
+        assertThat(finished.get(replaced)).as("%s now the tampered version", replaced).isNotEqualTo(original.get(replaced));
+        assertThat(finished).containsKey(key + "/_statelab-swaps.json");
+    }
+
+    /** Every object under {@code prefix}, with its bytes. */
+    static Map<String, byte[]> contents(String prefix) throws IOException {
+        Map<String, byte[]> found = new TreeMap<>();
+        for (String k : objects(prefix).keySet()) {
+            found.put(k, Files.readAllBytes(s3.object(BUCKET, k)));
+        }
+        return found;
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        JobsIT.deleteTree(dir);
+    }
+
+    static List<String> lines(Proc.Result r) {
+        return r.out().lines().toList();
+    }
+}

@@ -1,0 +1,96 @@
+package statelab.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real S3 API server on 127.0.0.1 for the tests: {@code src/test/jbang/S3Server.java} (S3Proxy, file-system back
+ * end) in a JVM of its own, its buckets directories under {@link #dir}. {@link #close} closes its standard input,
+ * which ends it, and kills it if it lingers; a test JVM that dies closes that input too.
+ */
+public final class S3Server implements AutoCloseable {
+    public static final String ACCESS_KEY = "statelab-test";
+    public static final String SECRET_KEY = "statelab-test-secret";
+
+    public final int port;
+    public final Path dir;
+    private final Process process;
+
+    private S3Server(int port, Path dir, Process process) {
+        this.port = port;
+        this.dir = dir;
+        this.process = process;
+    }
+
+    /** Starts the server with {@code buckets} made, and waits until it answers. */
+    public static S3Server start(Path dir, String... buckets) throws IOException {
+        int port = TestCluster.freePort();
+        Files.createDirectories(dir);
+        List<String> cmd = new ArrayList<>(List.of(Checkout.ROOT.resolve("jbang").toString(), "src/test/jbang/S3Server.java",
+                Integer.toString(port), dir.toString()));
+        cmd.addAll(List.of(buckets));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(Checkout.ROOT.toFile())
+                .redirectError(dir.resolveSibling(dir.getFileName() + "-server.log").toFile());
+        pb.environment().putAll(credentials());
+        Process p = pb.start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
+            try {
+                for (String line; (line = out.readLine()) != null; ) {
+                    if (line.startsWith("ready ")) {
+                        return line;
+                    }
+                }
+                return null;
+            } catch (IOException e) {
+                return null;
+            }
+        });
+        try {
+            String line = ready.get(Checkout.JBANG_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            if (line == null) {
+                throw new AssertionError("S3Server exited before it was ready; see " + dir + "-server.log");
+            }
+        } catch (Exception e) {
+            p.destroyForcibly();
+            throw new AssertionError("S3Server did not start: " + e, e);
+        }
+        return new S3Server(port, dir, p);
+    }
+
+    /** The environment a client of this server needs: its access key and secret, as every S3 client reads them. */
+    public static Map<String, String> credentials() {
+        return Map.of("AWS_ACCESS_KEY_ID", ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", SECRET_KEY);
+    }
+
+    public String endpoint() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    /** The file that holds object {@code key} of {@code bucket}. */
+    public Path object(String bucket, String key) {
+        return dir.resolve(bucket).resolve(key);
+    }
+
+    @Override
+    public void close() {
+        try {
+            process.getOutputStream().close();
+            if (!process.waitFor(Duration.ofSeconds(10).toSeconds(), TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (IOException | InterruptedException e) {
+            process.destroyForcibly();
+        }
+    }
+}
