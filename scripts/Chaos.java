@@ -172,7 +172,7 @@ public final class Chaos implements Callable<Integer> {
         LocalCluster cluster = instance.cluster();
         LocalCluster.Instance running = cluster.recorded().orElseThrow(() -> Failure.of(ExitCode.NOT_FOUND,
                 "no local cluster runs in %s (chaos kills the TaskManager that `cluster start` recorded; give --dir)", cluster.dir()));
-        try (FlinkRest flink = FlinkRest.connect(running.restUrl())) {
+        try (FlinkRest flink = cluster.rest(running)) {
             Report report = run(cluster, flink, new Request(jobId, kills, killAt, pause, seed != null ? seed : new Random().nextLong(),
                     timeout), output);
             output.result(report.plain(), report);

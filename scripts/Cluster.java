@@ -129,7 +129,7 @@ public final class Cluster implements Callable<Integer> {
     }
 
     static ClusterStatus query(LocalCluster c, Instance i) {
-        try (FlinkRest rest = FlinkRest.connect(i.restUrl())) {
+        try (FlinkRest rest = c.rest(i)) {
             return ClusterStatus.of(c, i, rest.overview(), rest.jobs());
         }
     }

@@ -84,9 +84,9 @@ public final class Diff implements Callable<Integer> {
         if (a == null) {
             throw Failure.of(ExitCode.USAGE, "diff compares two savepoints: give SAVEPOINT_A, and SAVEPOINT_B or pipe it in (see 'diff --help')");
         }
-        SavepointLayout left = SavepointLayout.load(SavepointPath.directory(a));
-        SavepointLayout right = SavepointLayout.load(SavepointPath.directory(
-                PipeInput.argumentOrStdin(b, "savepoint", "second savepoint (B)", "edit or swap-sst")));
+        SavepointLayout left = SavepointLayout.load(SavepointPath.readable(a, output));
+        SavepointLayout right = SavepointLayout.load(SavepointPath.readable(
+                PipeInput.argumentOrStdin(b, "savepoint", "second savepoint (B)", "edit or swap-sst"), output));
         PrintWriter out = output.lines();
         long[] printed = {0};
         Result result;

@@ -8,6 +8,7 @@
 package statelab;
 
 import java.nio.charset.StandardCharsets;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -29,6 +30,8 @@ import statelab.cli.Failure;
 import statelab.cli.Output;
 import statelab.cli.PipeInput;
 import statelab.flink.SavepointPath;
+import statelab.flink.FlinkFiles;
+import statelab.flink.RemoteSavepoint;
 import statelab.flink.TamperLog;
 import statelab.savepoint.FlinkKeyCodec;
 import statelab.savepoint.SavepointEditor;
@@ -89,10 +92,47 @@ public final class Edit implements Callable<Integer> {
         if (zeroLast != null && zeroLast < 1) {
             throw Failure.of(ExitCode.USAGE, "--zero-last must be at least 1, got %d", zeroLast);
         }
-        Path dir = SavepointPath.directory(PipeInput.argumentOrStdin(savepointArg, "savepoint", "savepoint path", "savepoint or swap-sst"));
+        String location = PipeInput.argumentOrStdin(savepointArg, "savepoint", "savepoint path", "savepoint or swap-sst");
+        if (FlinkFiles.isRemote(location)) {
+            if (out != null) {
+                throw Failure.of(ExitCode.USAGE, "--out names a local directory; the edit of a savepoint on %s goes beside it there "
+                        + "(SAVEPOINT-edit-N)", FlinkFiles.uri(location).getScheme() + "://");
+            }
+            Edited edited = editRemote(FlinkFiles.uri(location), new Request(null, operator, state, sets, deletes, zeroLast, mapKey, null),
+                    output);
+            output.result(edited.savepoint(), edited);
+            return ExitCode.OK.code;
+        }
+        Path dir = SavepointPath.directory(location);
         Edited edited = edit(new Request(dir, operator, state, sets, deletes, zeroLast, mapKey, out), output);
         output.result(edited.savepoint(), edited);
         return ExitCode.OK.code;
+    }
+
+    /**
+     * The same edit of a savepoint on a remote file system ({@code s3://…}): made from a local copy into a new local
+     * directory, which is then uploaded as {@code SAVEPOINT-edit-N} beside the original, {@code _metadata} last (until
+     * it is there, the new location is no savepoint), and removed here. The original is not touched.
+     */
+    public static Edited editRemote(URI savepoint, Request request, Output output) {
+        Path copy = RemoteSavepoint.stage(savepoint, name -> true, output);
+        Edited local = edit(new Request(copy, request.operator(), request.state(), request.sets(), request.deletes(), request.zeroLast(),
+                request.mapKey(), null), output);
+        Path made = Path.of(local.savepoint());
+        try {
+            URI target = RemoteSavepoint.freeSibling(savepoint, "-edit-", output);
+            RemoteSavepoint.uploadNew(made, target, output);
+            return new Edited(target.toString(), savepoint.toString(), local.operator(), local.state(), local.changed());
+        } finally {
+            try (var files = java.nio.file.Files.list(made)) {
+                for (Path f : files.toList()) {
+                    java.nio.file.Files.deleteIfExists(f);
+                }
+                java.nio.file.Files.deleteIfExists(made);
+            } catch (java.io.IOException e) {
+                output.warn("could not remove the local edit in %s: %s", made, e.getMessage());
+            }
+        }
     }
 
     /** The typed form of the options; {@code out} null: a new directory beside the input. */

@@ -35,6 +35,7 @@ import statelab.flink.JobLauncher;
 import statelab.flink.JobWatch;
 import statelab.flink.RestOption;
 import statelab.flink.SavepointPath;
+import statelab.flink.FlinkFiles;
 
 /**
  * {@code experiment [JOB] [-- JOB_ARGS]}: the seed's whole experiment in one command, composed of the typed
@@ -188,9 +189,13 @@ public final class Experiment implements Callable<Integer> {
             // a savepoint at the first instant of RUNNING holds next to nothing; after a checkpoint the job has counted
             new JobWatch(flink, jobId, output.progressLines()).awaitCompletedCheckpoint(timeout);
             Savepoint.Taken taken = step("savepoint", () -> Savepoint.take(flink, Savepoint.Request.nativeOf(jobId, timeout), output));
-            var dir = SavepointPath.directory(taken.savepoint());
+            // a savepoint on S3 (the cluster's savepoint-dir) is read from a local copy, and the tamper uploaded
+            boolean remote = FlinkFiles.isRemote(taken.savepoint());
+            var dir = SavepointPath.readable(taken.savepoint(), output);
             SwapSst.Swapped swapped = newValue == null ? null
-                    : step("swap-sst", () -> SwapSst.swap(SwapSst.Request.lastValues(dir, last, newValue, mode, largest), output));
+                    : step("swap-sst", () -> remote
+                            ? SwapSst.swapRemote(FlinkFiles.uri(taken.savepoint()), SwapSst.Request.lastValues(dir, last, newValue, mode, largest), output)
+                            : SwapSst.swap(SwapSst.Request.lastValues(dir, last, newValue, mode, largest), output));
             // verified: the restored job must not change its state before the proof savepoint, so no replay; otherwise
             // word-count counts the same words again after the restore, so restored counts show in its output
             boolean verify = !noVerify;

@@ -62,7 +62,7 @@ public final class Inspect implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path dir = SavepointPath.directory(PipeInput.argumentOrStdin(savepointArg, "savepoint", "savepoint path", "savepoint or swap-sst"));
+        Path dir = SavepointPath.readable(PipeInput.argumentOrStdin(savepointArg, "savepoint", "savepoint path", "savepoint or swap-sst"), output);
         if (limit != null && limit < 0) {
             throw Failure.of(ExitCode.USAGE, "--limit must be 0 or more, got %d", limit);
         }

@@ -215,7 +215,7 @@ public final class Resume implements Callable<Integer> {
             Savepoint.Taken taken = Savepoint.take(flink, Savepoint.Request.nativeOf(jobId, timeout), output);
             RestoreProof.Proof proof;
             try {
-                proof = RestoreProof.check(tampered, SavepointPath.directory(taken.savepoint()));
+                proof = RestoreProof.check(tampered, SavepointPath.readable(taken.savepoint(), output));
             } catch (Failure f) {
                 if (f.exitCode() != ExitCode.BAD_STATE) {
                     throw f;

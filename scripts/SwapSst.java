@@ -210,16 +210,20 @@ public final class SwapSst implements Callable<Integer> {
      * objects.
      */
     public static Swapped swapRemote(URI savepoint, Request request, Output output) throws IOException {
-        Path copy = RemoteSavepoint.stage(savepoint, name -> true, output);
+        // one SST object (s3://bucket/x.sst), as swap-sst FILE takes one on disk; else a savepoint's directory
+        boolean single = RemoteSavepoint.isFile(savepoint, output);
+        Path target = single ? RemoteSavepoint.stageFile(savepoint, output) : RemoteSavepoint.stage(savepoint, name -> true, output);
+        Path copy = single ? target.getParent() : target;
         // always with a backup: on an object store it is the way back, uploaded before the original is replaced
-        Swapped local = swap(new Request(copy, request.last(), request.value(), request.file(), request.operator(), request.subtask(),
+        Swapped local = swap(new Request(target, request.last(), request.value(), request.file(), request.operator(), request.subtask(),
                 request.state(), request.mode(), false, request.largest(), true, request.dryRun()), output);
         if (!request.dryRun()) {
             RemoteSavepoint.Published published = RemoteSavepoint.publish(copy, output);
             output.progress("uploaded %d file(s), %d bytes, to %s", published.uploaded().size(), published.bytes(), savepoint);
         }
+        URI base = single ? URI.create(savepoint.toString().substring(0, savepoint.toString().lastIndexOf('/'))) : savepoint;
         java.util.function.UnaryOperator<String> remote = p -> p == null ? null
-                : Path.of(p).startsWith(copy) ? savepoint + "/" + copy.relativize(Path.of(p)) : p;
+                : Path.of(p).startsWith(copy) ? base + "/" + copy.relativize(Path.of(p)) : p;
         return new Swapped(savepoint.toString(), remote.apply(local.sst()), local.rocksdbName(), local.operator(), local.subtask(),
                 local.columnFamily(), local.inline(), local.entries(), local.changed(), local.bytesBefore(), local.bytesAfter(),
                 remote.apply(local.backup()), local.dryRun(), local.millis(), local.mode(), false, local.bytesWritten());

@@ -14,7 +14,7 @@ public enum ExitCode {
     USAGE(2, "Bad usage: unknown option or subcommand, bad value, missing input."),
     NOT_FOUND(3, "Not found: file, savepoint, _metadata, job or job alias."),
     TIMEOUT(4, "A deadline passed; resume: verdict TIMEOUT."),
-    UNREACHABLE(5, "Flink's REST API does not answer (cluster down or wrong --rest-url)."),
+    UNREACHABLE(5, "Flink's REST API does not answer (cluster down, wrong --rest-url, or a TLS handshake refused)."),
     JOB_FAILED(6, "The job failed or restarted (root cause printed)."),
     NO_SLOTS(7, "The job waits for task slots the cluster does not have free."),
     BAD_STATE(8, "State that cannot be used as asked: not an SST, canonical savepoint, entries that would be lost."),

@@ -27,6 +27,7 @@ import org.apache.flink.configuration.ConfigurationUtils;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.configuration.SecurityOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.runtime.clusterframework.TaskExecutorProcessSpec;
 import org.apache.flink.runtime.clusterframework.TaskExecutorProcessUtils;
@@ -116,10 +117,20 @@ public final class LocalCluster {
      * time names one process, even after the pid is reused), ports.
      */
     public record Instance(long jobManagerPid, String jobManagerStart, long taskManagerPid, String taskManagerStart,
-                           int restPort, int rpcPort, int slots, String startedAt) {
+                           int restPort, int rpcPort, int slots, String startedAt, boolean restTls) {
+        /** https when config.yaml turns on TLS for the REST API ({@code security.ssl.rest.enabled}). */
         public String restUrl() {
-            return "http://127.0.0.1:" + restPort;
+            return (restTls ? "https" : "http") + "://127.0.0.1:" + restPort;
         }
+    }
+
+    /**
+     * A REST client for this instance: for a REST API behind TLS, with the trust store (and, for mutual TLS, the
+     * key store) of the instance's own configuration, so that its commands need nothing more than {@code --dir}.
+     */
+    public FlinkRest rest(Instance instance) {
+        return FlinkRest.connect(instance.restUrl(), instance.restTls()
+                ? GlobalConfiguration.loadConfiguration(confDir().toString()) : new Configuration());
     }
 
     public Optional<Instance> recorded() {
@@ -324,7 +335,7 @@ public final class LocalCluster {
         }
         progress.accept("TaskManager started, pid " + taskManager.pid());
         Instance instance = new Instance(jobManager.pid(), startOf(jobManager), taskManager.pid(), startOf(taskManager), restPort,
-                rpcPort, config.get(TaskManagerOptions.NUM_TASK_SLOTS), Instant.now().toString());
+                rpcPort, config.get(TaskManagerOptions.NUM_TASK_SLOTS), Instant.now().toString(), SecurityOptions.isRestSSLEnabled(config));
         Workspace.writeAtomically(stateFile(), Output.toJson(instance).getBytes(StandardCharsets.UTF_8));
         return instance;
     }
@@ -397,7 +408,7 @@ public final class LocalCluster {
             Process tm = spawn(process, classpath, plugins, log("taskmanager", false), false);
             progress.accept("TaskManager started, pid " + tm.pid());
             Instance replaced = new Instance(i.jobManagerPid(), i.jobManagerStart(), tm.pid(), startOf(tm), i.restPort(), i.rpcPort(),
-                    i.slots(), i.startedAt());
+                    i.slots(), i.startedAt(), i.restTls());
             Workspace.writeAtomically(stateFile(), Output.toJson(replaced).getBytes(StandardCharsets.UTF_8));
             return replaced;
         }
@@ -597,7 +608,7 @@ public final class LocalCluster {
      * exits, and with {@link ExitCode#TIMEOUT} at the deadline.
      */
     public ClusterOverviewWithVersion awaitReady(Instance instance, Duration timeout, Consumer<String> progress) {
-        try (FlinkRest rest = FlinkRest.connect(instance.restUrl())) {
+        try (FlinkRest rest = rest(instance)) {
             AtomicReference<String> last = new AtomicReference<>("REST API not answering yet");
             return Poll.until(timeout, () -> {
                 if (ours(instance.jobManagerPid(), instance.jobManagerStart()).isEmpty()) {

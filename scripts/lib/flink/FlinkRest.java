@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.SecurityOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.CheckpointType;
 import org.apache.flink.core.execution.SavepointFormatType;
@@ -93,8 +94,21 @@ public final class FlinkRest implements AutoCloseable {
         this.client = client;
     }
 
-    /** A client for the REST API at {@code restUrl}, e.g. {@code http://127.0.0.1:8081}. */
+    /**
+     * A client for the REST API at {@code restUrl}, e.g. {@code http://127.0.0.1:8081}; for {@code https://…} with the
+     * TLS settings ({@code security.ssl.rest.*}) of the config.yaml Flink's CLI would read ({@link FlinkFiles#configuration}).
+     */
     public static FlinkRest connect(String restUrl) {
+        return connect(restUrl, null);
+    }
+
+    /**
+     * The same, with the TLS settings of {@code settings} (a cluster's own configuration): Flink's REST client options
+     * {@code security.ssl.rest.truststore} (and its password) to trust the server, and for mutual TLS
+     * ({@code security.ssl.rest.authentication-enabled}) {@code security.ssl.rest.keystore}, its password and the key's.
+     * {@code settings} null: those of {@link FlinkFiles#configuration}.
+     */
+    public static FlinkRest connect(String restUrl, Configuration settings) {
         URI url = parseUrl(restUrl);
         // The first client of a JVM initializes Flink's and Log4j's statics, and Log4j gives up for good when its
         // thread is interrupted meanwhile (a Ctrl-C in the REPL): the interrupt waits until the client exists.
@@ -102,9 +116,25 @@ public final class FlinkRest implements AutoCloseable {
         try {
             Configuration config = new Configuration();
             config.set(RestOptions.CONNECTION_TIMEOUT, Duration.ofSeconds(10));
+            if (url.getScheme().equals("https")) {
+                (settings != null ? settings : FlinkFiles.configuration()).toMap().forEach((key, value) -> {
+                    if (key.startsWith("security.ssl.")) {
+                        config.setString(key, value);
+                    }
+                });
+                config.set(SecurityOptions.SSL_REST_ENABLED, true);
+                if (!config.contains(SecurityOptions.SSL_REST_TRUSTSTORE)) {
+                    throw Failure.of(ExitCode.USAGE, "%s is https: say which certificates to trust with security.ssl.rest.truststore "
+                            + "(and security.ssl.rest.truststore-password) in the config.yaml of $FLINK_CONF_DIR (docs/remote.md)", url);
+                }
+            }
             return new FlinkRest(url, new RestClient(config, Executors.directExecutor()));
+        } catch (Failure f) {
+            throw f;
         } catch (Exception e) {
-            throw new Failure(ExitCode.FAILURE, "cannot create Flink REST client: " + e.getMessage(), e);
+            String cause = RootCause.of(ExceptionUtils.stringifyException(e));
+            throw new Failure(url.getScheme().equals("https") ? ExitCode.USAGE : ExitCode.FAILURE,
+                    "cannot create Flink's REST client for " + url + ": " + cause, e);
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
@@ -112,12 +142,13 @@ public final class FlinkRest implements AutoCloseable {
         }
     }
 
-    /** Checks a user-given REST URL: http, a host, a port, no path. */
+    /** Checks a user-given REST URL: http or https, a host, a port, no path. */
     public static URI parseUrl(String restUrl) {
         try {
             URI url = new URI(restUrl.strip());
-            if (!"http".equalsIgnoreCase(url.getScheme()) || url.getHost() == null) {
-                throw Failure.of(ExitCode.USAGE, "bad REST URL '%s': expected http://HOST:PORT", restUrl);
+            String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(java.util.Locale.ROOT);
+            if (!(scheme.equals("http") || scheme.equals("https")) || url.getHost() == null) {
+                throw Failure.of(ExitCode.USAGE, "bad REST URL '%s': expected http://HOST:PORT or https://HOST:PORT", restUrl);
             }
             if (url.getPath() != null && !url.getPath().isEmpty() && !url.getPath().equals("/")) {
                 throw Failure.of(ExitCode.USAGE, "bad REST URL '%s': a path is not supported", restUrl);
@@ -125,7 +156,7 @@ public final class FlinkRest implements AutoCloseable {
             if (url.getPort() > 65535) {
                 throw Failure.of(ExitCode.USAGE, "bad REST URL '%s': port out of range", restUrl);
             }
-            return new URI("http", null, url.getHost(), url.getPort() < 0 ? 8081 : url.getPort(), null, null, null);
+            return new URI(scheme, null, url.getHost(), url.getPort() < 0 ? 8081 : url.getPort(), null, null, null);
         } catch (URISyntaxException e) {
             throw Failure.of(ExitCode.USAGE, "bad REST URL '%s': %s", restUrl, e.getReason());
         }
@@ -310,6 +341,14 @@ public final class FlinkRest implements AutoCloseable {
     }
 
     private Failure unreachable(Throwable cause) {
+        Optional<javax.net.ssl.SSLException> tls = ExceptionUtils.findThrowable(cause, javax.net.ssl.SSLException.class);
+        if (tls.isPresent()) {
+            String hint = url.getScheme().equals("http")
+                    ? "; the server may speak https: try --rest-url https://" + url.getHost() + ":" + url.getPort()
+                    : "; check security.ssl.rest.truststore (the server's certificate) and, for mutual TLS, security.ssl.rest.keystore";
+            return new Failure(ExitCode.UNREACHABLE, "TLS with Flink's REST API at " + url + " failed: "
+                    + RootCause.of(ExceptionUtils.stringifyException(tls.get())) + hint, cause);
+        }
         String reason = ExceptionUtils.findThrowable(cause, ConnectException.class).isPresent()
                 ? "connection refused"
                 : String.valueOf(ExceptionUtils.stripExecutionException(cause).getMessage());

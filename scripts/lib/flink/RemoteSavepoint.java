@@ -74,6 +74,36 @@ public final class RemoteSavepoint {
      * ({@code _metadata} always) and returns its directory. Fails in one line when there is no savepoint there.
      */
     public static Path stage(URI dir, Predicate<String> which, Output output) {
+        return stage(dir, which, true, output);
+    }
+
+    /**
+     * One object, {@code file} (an SST outside any savepoint, as {@code swap-sst FILE} takes one), copied the same way:
+     * returns the local copy of the file, in a copy of its directory that holds only it.
+     */
+    public static Path stageFile(URI file, Output output) {
+        String path = file.getPath();
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        URI dir = URI.create(file.toString().substring(0, file.toString().length() - name.length() - 1));
+        Path copy = stage(dir, name::equals, false, output);
+        if (!Files.isRegularFile(copy.resolve(name))) {
+            throw Failure.of(ExitCode.NOT_FOUND, "no object at %s", file);
+        }
+        return copy.resolve(name);
+    }
+
+    /** Whether {@code location} names one object (a file), not a directory of them. */
+    public static boolean isFile(URI location, Output output) {
+        try {
+            return !FlinkFiles.of(location, output.progressLines()).getFileStatus(new org.apache.flink.core.fs.Path(location)).isDir();
+        } catch (java.io.FileNotFoundException e) {
+            return false;
+        } catch (IOException e) {
+            throw Failure.of(ExitCode.FAILURE, "cannot look at %s: %s", location, FlinkFiles.cause(e));
+        }
+    }
+
+    private static Path stage(URI dir, Predicate<String> which, boolean savepoint, Output output) {
         Consumer<String> progress = output.progressLines();
         FileSystem fs = FlinkFiles.of(dir, progress);
         org.apache.flink.core.fs.Path remote = new org.apache.flink.core.fs.Path(dir);
@@ -95,7 +125,7 @@ public final class RemoteSavepoint {
                     files.put(f.getPath().getName(), f);
                 }
             }
-            if (!files.containsKey(SavepointPath.METADATA)) {
+            if (savepoint && !files.containsKey(SavepointPath.METADATA)) {
                 throw Failure.of(ExitCode.NOT_FOUND, "%s is not a savepoint: it has no %s", dir, SavepointPath.METADATA);
             }
             Files.createDirectories(local);
@@ -104,7 +134,7 @@ public final class RemoteSavepoint {
             long fetched = 0;
             for (Map.Entry<String, FileStatus> e : files.entrySet()) {
                 String name = e.getKey();
-                if (!name.equals(SavepointPath.METADATA) && !which.test(name)) {
+                if (!(savepoint && name.equals(SavepointPath.METADATA)) && !which.test(name)) {
                     continue;
                 }
                 FileStatus status = e.getValue();
@@ -148,6 +178,49 @@ public final class RemoteSavepoint {
             return size;
         } catch (IOException e) {
             throw Failure.of(ExitCode.FAILURE, "cannot list %s: %s", dir, FlinkFiles.cause(e));
+        }
+    }
+
+    /** {@code SAVEPOINT<infix>N} beside the remote savepoint {@code savepoint}, the first N not taken. */
+    public static URI freeSibling(URI savepoint, String infix, Output output) {
+        FileSystem fs = FlinkFiles.of(savepoint, output.progressLines());
+        try {
+            for (int n = 1; ; n++) {
+                URI candidate = URI.create(savepoint + infix + n);
+                if (!fs.exists(new org.apache.flink.core.fs.Path(candidate))) {
+                    return candidate;
+                }
+            }
+        } catch (IOException e) {
+            throw Failure.of(ExitCode.FAILURE, "cannot look beside %s: %s", savepoint, FlinkFiles.cause(e));
+        }
+    }
+
+    /**
+     * Uploads the local savepoint directory {@code dir} as the new remote one {@code target}: every file, {@code _metadata}
+     * last, so that {@code target} is a savepoint only once it is whole. A run cut short leaves a location without
+     * {@code _metadata}, which every command refuses as "not a savepoint".
+     */
+    public static Published uploadNew(Path dir, URI target, Output output) {
+        FileSystem fs = FlinkFiles.of(target, output.progressLines());
+        List<String> order = new ArrayList<>();
+        long bytes = 0;
+        try {
+            try (var listing = Files.list(dir)) {
+                listing.filter(Files::isRegularFile).map(f -> f.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted()
+                        .forEach(order::add);
+            }
+            order.sort((a, b) -> Boolean.compare(a.equals(SavepointPath.METADATA), b.equals(SavepointPath.METADATA)));
+            for (String name : order) {
+                org.apache.flink.core.fs.Path to = new org.apache.flink.core.fs.Path(new org.apache.flink.core.fs.Path(target), name);
+                try (OutputStream out = fs.create(to, FileSystem.WriteMode.NO_OVERWRITE)) {
+                    bytes += Files.copy(dir.resolve(name), out);
+                }
+                output.progress("uploaded %s", to);
+            }
+            return new Published(target.toString(), List.copyOf(order), bytes);
+        } catch (IOException e) {
+            throw Failure.of(ExitCode.CANNOT_WRITE, "cannot upload %s to %s: %s", dir, target, FlinkFiles.cause(e));
         }
     }
 

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import statelab.cli.ExitCode;
 import statelab.cli.Failure;
+import statelab.cli.Output;
 
 /**
  * Savepoint locations as users and Flink write them ({@code /dir}, {@code file:/dir}, {@code file:///dir}, or
@@ -24,6 +25,14 @@ public final class SavepointPath {
         } catch (RuntimeException e) {
             throw Failure.of(ExitCode.USAGE, "'%s' is not a local path or file: URI", location);
         }
+    }
+
+    /**
+     * The savepoint at {@code location} as a directory to read: itself, or for one on a remote file system
+     * ({@code s3://…}) a local copy of it ({@link RemoteSavepoint#stage}).
+     */
+    public static Path readable(String location, Output output) {
+        return FlinkFiles.isRemote(location) ? RemoteSavepoint.stage(FlinkFiles.uri(location), name -> true, output) : directory(location);
     }
 
     /** The savepoint directory at {@code location}; fails unless it exists and holds {@value #METADATA}. */

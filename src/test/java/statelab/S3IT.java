@@ -230,6 +230,62 @@ class S3IT {
         assertThat(finished).containsKey(key + "/_statelab-swaps.json");
     }
 
+    @Test
+    void inspectEditAndDiffWorkOnSavepointsOnS3AndTheEditIsANewSavepointBesideTheOriginal() throws Exception {
+        Proc.Result taken = pipe("./jbang submit word-count -- --keep-running | ./jbang savepoint");
+        assertThat(taken.exit()).as("%s", taken).isZero();
+        String savepoint = taken.out().strip();
+        String key = savepoint.substring(("s3://" + BUCKET + "/").length());
+        Map<String, byte[]> original = contents(key);
+
+        // inspect on S3 says what it says of the same files on disk (the server's own copy of the objects)
+        Path onDisk = s3.object(BUCKET, key);
+        Proc.Result remote = Checkout.jbang(env(Map.of()), "inspect", "--json", savepoint);
+        Proc.Result local = Checkout.jbang(env(Map.of()), "inspect", "--json", onDisk.toString());
+        assertThat(remote.exit()).as("%s", remote).isZero();
+        assertThat(local.exit()).as("%s", local).isZero();
+        JsonNode r = JSON.readTree(remote.out());
+        JsonNode l = JSON.readTree(local.out());
+        assertThat(r.get("operators")).as("the same operators, states and counts").isEqualTo(l.get("operators"));
+        assertThat(r.get("operators").toString()).contains("word-counter");
+
+        // edit: a new savepoint on S3, SAVEPOINT-edit-1, the original untouched
+        Proc.Result edited = Checkout.jbang(env(Map.of()), "edit", "--zero-last", "1", "--json", savepoint);
+        assertThat(edited.exit()).as("%s", edited).isZero();
+        JsonNode e = JSON.readTree(edited.out());
+        assertThat(e.get("savepoint").asText()).isEqualTo(savepoint + "-edit-1");
+        assertThat(e.get("changed")).hasSize(1);
+        assertThat(objects(key + "-edit-1")).containsKey(key + "-edit-1/_metadata");
+        original.forEach((k, bytes) -> {
+            try {
+                assertThat(Files.readAllBytes(s3.object(BUCKET, k))).as("%s untouched", k).isEqualTo(bytes);
+            } catch (IOException x) {
+                throw new AssertionError(x);
+            }
+        });
+
+        // diff of the two on S3: the one change, and the exit code that says they differ
+        Proc.Result diff = Checkout.jbang(env(Map.of()), "diff", savepoint, savepoint + "-edit-1");
+        assertThat(diff.exit()).as("%s", diff).isEqualTo(ExitCode.DIFFERENT.code);
+        assertThat(diff.out().lines().filter(line -> line.startsWith("changed  "))).hasSize(1);
+
+        // and Flink restores the edit from S3
+        Proc.Result resumed = Checkout.jbang(env(Map.of()), "resume", savepoint + "-edit-1");
+        assertThat(resumed.exit()).as("%s", resumed).isEqualTo(ExitCode.OK.code);
+        assertThat(resumed.out()).startsWith("RESTORED");
+    }
+
+    @Test
+    void theSameSizeTamperOnS3IsRestoredAlteredAsOnLocalDisk() throws Exception {
+        Proc.Result r = Checkout.jbang(env(Map.of()), "experiment", "--mode", "same-size", "--value", "00000063", "--json");
+        assertThat(r.exit()).as("%s", r).isEqualTo(ExitCode.RESTORED_ALTERED.code);
+        JsonNode run = JSON.readTree(r.out());
+        assertThat(run.at("/savepoint/savepoint").asText()).startsWith("s3://" + BUCKET + "/savepoints/savepoint-");
+        assertThat(run.at("/swapSst/bytesAfter").asLong()).isEqualTo(run.at("/swapSst/bytesBefore").asLong());
+        assertThat(run.get("verdict").asText()).isEqualTo("RESTORED_ALTERED");
+        assertThat(run.at("/resume/proof/altered").asInt()).isEqualTo(5);
+    }
+
     /** Every object under {@code prefix}, with its bytes. */
     static Map<String, byte[]> contents(String prefix) throws IOException {
         Map<String, byte[]> found = new TreeMap<>();
