@@ -45,7 +45,9 @@ if [ ! -s "$input" ]; then
   ./jbang bench/GenerateSst.java --json --size "$size" "$input" >"$input.json"
 fi
 bytes=$(stat -c %s "$input")
-s3curl() { curl -sS --fail --aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" "$@"; }
+# S3Proxy wants the payload hash header, which curl 7.88 does not send by itself
+s3curl() { curl -sS --fail --aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+  -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@"; }
 put_original() { s3curl -T "$input" "$endpoint/bench/input.sst" >/dev/null; }
 ./jbang swap-sst --version >/dev/null 2>&1   # built before anything is timed
 
