@@ -97,6 +97,19 @@ class S3IT {
         return Proc.bash(script, Checkout.ROOT, env(Map.of()), Duration.ofMinutes(5));
     }
 
+    /** A running word-count's native savepoint on S3, as {@code submit | savepoint} print it. */
+    static String takeSavepoint() {
+        Proc.Result taken = pipe("./jbang submit word-count -- --keep-running | ./jbang savepoint");
+        assertThat(taken.exit()).as("%s", taken).isZero();
+        return taken.out().strip();
+    }
+
+    /** The object key of an {@code s3://BUCKET/…} location. */
+    static String key(String location) {
+        assertThat(location).startsWith("s3://" + BUCKET + "/");
+        return location.substring(("s3://" + BUCKET + "/").length());
+    }
+
     /** Every object in the bucket under {@code prefix}, with its size. */
     static Map<String, Long> objects(String prefix) throws IOException {
         Map<String, Long> found = new TreeMap<>();
@@ -120,7 +133,7 @@ class S3IT {
         String savepoint = taken.out().strip();
         assertThat(savepoint).as("savepoint prints Flink's own location").matches("s3://" + BUCKET + "/savepoints/savepoint-[0-9a-f]{6}-[0-9a-f]{12}");
         assertThat(taken.ownErrLines()).as("no chatter when stderr is not a terminal").isEmpty();
-        String key = savepoint.substring(("s3://" + BUCKET + "/").length());
+        String key = key(savepoint);
         Map<String, Long> stored = objects(key);
         assertThat(stored).as("the savepoint's objects in the S3 server").containsKey(key + "/_metadata")
                 .containsKey(key + "/_statelab-job.json");
@@ -145,9 +158,9 @@ class S3IT {
         String savepoint = swapped.get("savepoint").asText();
         assertThat(savepoint).startsWith("s3://" + BUCKET + "/savepoints/");
         assertThat(swapped.get("sst").asText()).startsWith(savepoint + "/");
-        String key = savepoint.substring(("s3://" + BUCKET + "/").length());
+        String key = key(savepoint);
         // the object rewritten: the SST's own file, or _metadata when the SST is stored inside it (small state)
-        String rewritten = swapped.get("sst").asText().substring(("s3://" + BUCKET + "/").length());
+        String rewritten = key(swapped.get("sst").asText());
         assertThat(swapped.get("backup").asText()).as("on S3 the original is always kept").isEqualTo(swapped.get("sst").asText() + ".bak");
         Map<String, Long> stored = objects(key);
         assertThat(stored).containsKeys(rewritten, rewritten + ".bak", key + "/_statelab-swaps.json");
@@ -161,10 +174,8 @@ class S3IT {
 
     @Test
     void badLocationsAndCredentialsFailInOneLineAndWriteNothing() throws IOException {
-        Proc.Result taken = pipe("./jbang submit word-count -- --keep-running | ./jbang savepoint");
-        assertThat(taken.exit()).as("%s", taken).isZero();
-        String savepoint = taken.out().strip();
-        String key = savepoint.substring(("s3://" + BUCKET + "/").length());
+        String savepoint = takeSavepoint();
+        String key = key(savepoint);
         Map<String, Long> before = objects(key);
 
         // a scheme no plugin serves
@@ -192,10 +203,8 @@ class S3IT {
 
     @Test
     void aSwapKilledMidUploadLeavesTheOriginalAndTheNextRunFinishesTheUpload() throws Exception {
-        Proc.Result taken = pipe("./jbang submit word-count -- --keep-running | ./jbang savepoint");
-        assertThat(taken.exit()).as("%s", taken).isZero();
-        String savepoint = taken.out().strip();
-        String key = savepoint.substring(("s3://" + BUCKET + "/").length());
+        String savepoint = takeSavepoint();
+        String key = key(savepoint);
         Map<String, byte[]> original = contents(key);
 
         // swap-sst, paused after its first upload (the backup goes first) and SIGKILLed there
@@ -232,10 +241,8 @@ class S3IT {
 
     @Test
     void inspectEditAndDiffWorkOnSavepointsOnS3AndTheEditIsANewSavepointBesideTheOriginal() throws Exception {
-        Proc.Result taken = pipe("./jbang submit word-count -- --keep-running | ./jbang savepoint");
-        assertThat(taken.exit()).as("%s", taken).isZero();
-        String savepoint = taken.out().strip();
-        String key = savepoint.substring(("s3://" + BUCKET + "/").length());
+        String savepoint = takeSavepoint();
+        String key = key(savepoint);
         Map<String, byte[]> original = contents(key);
 
         // inspect on S3 says what it says of the same files on disk (the server's own copy of the objects)
