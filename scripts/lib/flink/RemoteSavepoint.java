@@ -257,6 +257,9 @@ public final class RemoteSavepoint {
                     }
                 }
             }
+            // backups before StateLab's records (a UUID-named SST's backup can sort after "_statelab-…"), each kind
+            // in name order; _metadata after every other changed file
+            order.sort(java.util.Comparator.comparing((String n) -> !n.endsWith(".bak")).thenComparing(n -> n));
             changed.sort((a, b) -> Boolean.compare(a.equals(SavepointPath.METADATA), b.equals(SavepointPath.METADATA)));
             order.addAll(changed);
             if (order.isEmpty()) {
