@@ -192,10 +192,10 @@ public final class Experiment implements Callable<Integer> {
             // a savepoint on S3 (the cluster's savepoint-dir) is read from a local copy, and the tamper uploaded
             boolean remote = FlinkFiles.isRemote(taken.savepoint());
             var dir = SavepointPath.readable(taken.savepoint(), output);
-            SwapSst.Swapped swapped = newValue == null ? null
-                    : step("swap-sst", () -> remote
-                            ? SwapSst.swapRemote(FlinkFiles.uri(taken.savepoint()), SwapSst.Request.lastValues(dir, last, newValue, mode, largest), output)
-                            : SwapSst.swap(SwapSst.Request.lastValues(dir, last, newValue, mode, largest), output));
+            SwapSst.Request tamper = newValue == null ? null : SwapSst.Request.lastValues(dir, last, newValue, mode, largest);
+            SwapSst.Swapped swapped = tamper == null ? null : step("swap-sst", () -> remote
+                    ? SwapSst.swapRemote(FlinkFiles.uri(taken.savepoint()), tamper, output)
+                    : SwapSst.swap(tamper, output));
             // verified: the restored job must not change its state before the proof savepoint, so no replay; otherwise
             // word-count counts the same words again after the restore, so restored counts show in its output
             boolean verify = !noVerify;

@@ -33,8 +33,6 @@ import statelab.flink.JobRecord;
 import statelab.flink.JobWatch;
 import statelab.flink.RestOption;
 import statelab.flink.SavepointPath;
-import statelab.flink.FlinkFiles;
-import statelab.flink.RemoteSavepoint;
 
 /**
  * {@code submit JOB [-- ARGS...]}: uploads a job's thin jar to the cluster, runs it, and waits until the job
@@ -84,11 +82,7 @@ public final class Submit implements Callable<Integer> {
             throw Failure.of(ExitCode.USAGE, "name a job or pass --jar, not both");
         }
         List<String> args = split.passed();
-        // a savepoint on S3 is checked through Flink's S3 plugin and handed to Flink as the URI it is
-        Restore restore = fromSavepoint == null ? null : FlinkFiles.isRemote(fromSavepoint)
-                ? options.restoreFrom(RemoteSavepoint.remoteOf(RemoteSavepoint.stage(FlinkFiles.uri(fromSavepoint), name -> false, output))
-                        .orElseThrow().toString())
-                : options.restoreFrom(SavepointPath.directory(fromSavepoint));
+        Restore restore = fromSavepoint == null ? null : options.restoreFrom(SavepointPath.restorable(fromSavepoint, output));
         JobSpec jobSpec = JobLauncher.spec(job, options.jar, options.entryClass, List.copyOf(args), options.parallelism,
                 Map.copyOf(options.config), output.progressLines());
         try (FlinkRest flink = rest.connect()) {

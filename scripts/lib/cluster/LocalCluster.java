@@ -259,9 +259,10 @@ public final class LocalCluster {
         Map<String, String> overrides = instanceOverrides(net, slots);
         // A local directory is the instance's (under its --dir); a remote one (s3://…) is shared storage the user
         // configured, and stays as config.yaml says, unless `cluster run --savepoints` names another.
+        Map<String, String> configured = config.toMap();
         for (String key : List.of(CHECKPOINT_DIR, SAVEPOINT_DIR)) {
-            String configured = config.toMap().get(key);
-            if (configured != null && FlinkFiles.isRemote(configured) && !(key.equals(SAVEPOINT_DIR) && savepointsGiven)) {
+            String location = configured.get(key);
+            if (location != null && FlinkFiles.isRemote(location) && !(key.equals(SAVEPOINT_DIR) && savepointsGiven)) {
                 overrides.remove(key);
             }
         }
@@ -517,7 +518,7 @@ public final class LocalCluster {
      */
     static Path plugins(Configuration config, Consumer<String> progress) throws IOException {
         boolean s3 = config.toMap().entrySet().stream().anyMatch(e -> e.getKey().startsWith("s3.")
-                || e.getValue() != null && e.getValue().matches("(?is)s3a?://.*"));
+                || e.getValue() != null && FlinkPlugins.servesS3(FlinkFiles.scheme(e.getValue())));
         return s3 ? FlinkPlugins.root(progress) : null;
     }
 

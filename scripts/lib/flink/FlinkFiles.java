@@ -42,7 +42,8 @@ public final class FlinkFiles {
         return scheme != null && !scheme.equals("file");
     }
 
-    private static String scheme(String location) {
+    /** The scheme of {@code location} in lower case ({@code s3}, {@code file}), or null for a plain path. */
+    public static String scheme(String location) {
         String s = location.strip();
         int colon = s.indexOf(':');
         if (colon < 2 || !s.startsWith("://", colon)) { // "C:" and plain paths are not URIs with a scheme

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Consumer;
+import statelab.cli.AtomicFile;
 import statelab.cli.ExitCode;
 import statelab.cli.Failure;
 import statelab.cli.Jbang;
@@ -61,16 +62,11 @@ public final class FlinkPlugins {
         if (resolved.size() != 1) {
             throw Failure.of(ExitCode.FAILURE, "jbang info classpath %s named %d %s*.jar, expected one", S3_SCRIPT, resolved.size(), S3_JAR_PREFIX);
         }
-        // a copy, not a link: the plugin stays whole when the Maven cache is cleaned; made beside and renamed, so
-        // that a run cut short leaves no half jar where the check above would take it for a plugin
-        Files.createDirectories(dir);
-        Path jar = dir.resolve(resolved.get(0).getFileName());
-        Path partial = Files.createTempFile(dir, ".partial-", ".tmp");
-        try {
-            Files.copy(resolved.get(0), partial, StandardCopyOption.REPLACE_EXISTING);
-            Files.move(partial, jar, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(partial);
+        // a copy, not a link: the plugin stays whole when the Maven cache is cleaned; an AtomicFile, so that a run cut
+        // short leaves no half jar where the check above would take it for a plugin
+        try (AtomicFile jar = AtomicFile.beside(dir.resolve(resolved.get(0).getFileName()))) {
+            Files.copy(resolved.get(0), jar.tmp(), StandardCopyOption.REPLACE_EXISTING);
+            jar.commit(false);
         }
         return root;
     }

@@ -29,12 +29,7 @@ public final class JobOptions {
     @Option(names = "--allow-non-restored-state", description = "When restoring: skip state that no operator claims.")
     public boolean allowNonRestoredState;
 
-    /** Restore settings for {@code savepoint} with these options. */
-    public JobLauncher.Restore restoreFrom(Path savepoint) {
-        return restoreFrom(savepoint.toString());
-    }
-
-    /** The same for a savepoint location as Flink takes it: a path, or a URI ({@code s3://…}). */
+    /** Restore settings for {@code savepoint}, a location as Flink takes it (a path, or a URI: {@code s3://…}), with these options. */
     public JobLauncher.Restore restoreFrom(String savepoint) {
         return new JobLauncher.Restore(savepoint, claimMode, allowNonRestoredState);
     }

@@ -57,6 +57,9 @@ public final class RemoteSavepoint {
     /** What a publish uploaded, in order. */
     public record Published(String uri, List<String> uploaded, long bytes) {}
 
+    /** The order files go up in: {@code _metadata} after every other, so that it never names an object not yet there. */
+    private static final java.util.Comparator<String> METADATA_LAST = java.util.Comparator.comparing(SavepointPath.METADATA::equals);
+
     private RemoteSavepoint() {}
 
     /** The local copy's directory for {@code dir} (not made). */
@@ -146,6 +149,8 @@ public final class RemoteSavepoint {
                     entries.put(name, known);
                     continue;
                 }
+                // not an AtomicFile, which syncs each file to disk: this copy is a cache, checked against the store
+                // (size and modification time) on every use
                 Path partial = Files.createTempFile(local, ".fetch-", ".tmp");
                 try (InputStream in = fs.open(status.getPath())) {
                     Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
@@ -156,7 +161,7 @@ public final class RemoteSavepoint {
                 fetched += status.getLen();
                 entries.put(name, new Entry(status.getLen(), status.getModificationTime(), Files.getLastModifiedTime(target).toMillis()));
             }
-            Workspace.writeAtomically(local.resolve(MANIFEST), Output.toJson(new Manifest(dir.toString(), entries)).getBytes(StandardCharsets.UTF_8));
+            writeRecord(local.resolve(MANIFEST), new Manifest(dir.toString(), entries));
             progress.accept("local copy of " + dir + " in " + local + " (" + fetched + " bytes fetched)");
             return local;
         } catch (IOException e) {
@@ -210,7 +215,7 @@ public final class RemoteSavepoint {
                 listing.filter(Files::isRegularFile).map(f -> f.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted()
                         .forEach(order::add);
             }
-            order.sort((a, b) -> Boolean.compare(a.equals(SavepointPath.METADATA), b.equals(SavepointPath.METADATA)));
+            order.sort(METADATA_LAST);
             for (String name : order) {
                 org.apache.flink.core.fs.Path to = new org.apache.flink.core.fs.Path(new org.apache.flink.core.fs.Path(target), name);
                 try (OutputStream out = fs.create(to, FileSystem.WriteMode.NO_OVERWRITE)) {
@@ -260,12 +265,12 @@ public final class RemoteSavepoint {
             // backups before StateLab's records (a UUID-named SST's backup can sort after "_statelab-…"), each kind
             // in name order; _metadata after every other changed file
             order.sort(java.util.Comparator.comparing((String n) -> !n.endsWith(".bak")).thenComparing(n -> n));
-            changed.sort((a, b) -> Boolean.compare(a.equals(SavepointPath.METADATA), b.equals(SavepointPath.METADATA)));
+            changed.sort(METADATA_LAST);
             order.addAll(changed);
             if (order.isEmpty()) {
                 return new Published(dir.toString(), List.of(), 0);
             }
-            Workspace.writeAtomically(local.resolve(JOURNAL), Output.toJson(order).getBytes(StandardCharsets.UTF_8));
+            writeRecord(local.resolve(JOURNAL), order);
             return upload(local, dir, fs, order, manifest, progress);
         } catch (IOException e) {
             throw Failure.of(ExitCode.CANNOT_WRITE, "cannot upload to %s: %s (the local copy in %s is kept; run the command again to finish)",
@@ -287,13 +292,13 @@ public final class RemoteSavepoint {
             FileStatus status = fs.getFileStatus(target);
             entries.put(name, new Entry(status.getLen(), status.getModificationTime(), Files.getLastModifiedTime(file).toMillis()));
             pending.remove(name);
-            Workspace.writeAtomically(local.resolve(JOURNAL), Output.toJson(pending).getBytes(StandardCharsets.UTF_8));
+            writeRecord(local.resolve(JOURNAL), pending);
             progress.accept("uploaded " + target + " (" + status.getLen() + " bytes)");
             if (!pending.isEmpty()) {
                 CrashPoint.reached("publish-between-uploads");
             }
         }
-        Workspace.writeAtomically(local.resolve(MANIFEST), Output.toJson(new Manifest(dir.toString(), entries)).getBytes(StandardCharsets.UTF_8));
+        writeRecord(local.resolve(MANIFEST), new Manifest(dir.toString(), entries));
         Files.deleteIfExists(local.resolve(JOURNAL));
         return new Published(dir.toString(), List.copyOf(order), bytes);
     }
@@ -310,6 +315,11 @@ public final class RemoteSavepoint {
         output.warn("an earlier upload to %s was interrupted with %d file(s) still to upload (%s); uploading them now from %s",
                 manifest.uri(), pending.size(), String.join(", ", pending), local);
         upload(local, URI.create(manifest.uri()), fs, pending, manifest, output.progressLines());
+    }
+
+    /** The manifest or the journal, as JSON, written whole or not at all. */
+    private static void writeRecord(Path file, Object record) {
+        Workspace.writeAtomically(file, Output.toJson(record).getBytes(StandardCharsets.UTF_8));
     }
 
     private static java.util.Optional<Manifest> readManifest(Path local) {

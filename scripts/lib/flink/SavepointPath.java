@@ -35,6 +35,19 @@ public final class SavepointPath {
         return FlinkFiles.isRemote(location) ? RemoteSavepoint.stage(FlinkFiles.uri(location), name -> true, output) : directory(location);
     }
 
+    /**
+     * The savepoint at {@code location} as Flink takes it to restore from, checked: a local directory's path, or a
+     * remote URI ({@code s3://…}) whose {@value #METADATA} is there (fetched into the local copy to be sure).
+     */
+    public static String restorable(String location, Output output) {
+        if (!FlinkFiles.isRemote(location)) {
+            return directory(location).toString();
+        }
+        URI uri = FlinkFiles.uri(location);
+        RemoteSavepoint.stage(uri, name -> false, output);
+        return uri.toString();
+    }
+
     /** The savepoint directory at {@code location}; fails unless it exists and holds {@value #METADATA}. */
     public static Path directory(String location) {
         Path p = local(location);
