@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -162,7 +163,8 @@ public final class SwapSst implements Callable<Integer> {
 
     /**
      * What swap-sst prints with --json. {@code bytesWritten} is what went to disk for the SST: the whole file,
-     * or with {@code inPlace} the patched regions only.
+     * or with {@code inPlace} the patched regions only; for a savepoint on S3, the bytes sent to the store (what the
+     * store copied itself not counted).
      */
     public record Swapped(String savepoint, String sst, String rocksdbName, String operator, Integer subtask, String columnFamily,
                           boolean inline, long entries, List<Changed> changed, long bytesBefore, long bytesAfter, String backup,
@@ -214,19 +216,32 @@ public final class SwapSst implements Callable<Integer> {
         boolean single = RemoteSavepoint.isFile(savepoint, output);
         Path target = single ? RemoteSavepoint.stageFile(savepoint, output) : RemoteSavepoint.stage(savepoint, name -> true, output);
         Path copy = single ? target.getParent() : target;
+        if (single && !request.dryRun()) { // (a savepoint's copy holds its backups, and swap refuses one that exists)
+            if (RemoteSavepoint.exists(URI.create(savepoint + ".bak"), output)) {
+                throw Failure.of(ExitCode.CONFLICT, "backup %s.bak already exists; move it away first", savepoint);
+            }
+            Files.deleteIfExists(AtomicFile.backupOf(target)); // one left in the copy by an earlier swap, gone from the store since
+        }
         // always with a backup: on an object store it is the way back, uploaded before the original is replaced
         Swapped local = swap(new Request(target, request.last(), request.value(), request.file(), request.operator(), request.subtask(),
                 request.state(), request.mode(), false, request.largest(), true, request.dryRun()), output);
+        long sent = 0;
         if (!request.dryRun()) {
-            RemoteSavepoint.Published published = RemoteSavepoint.publish(copy, output);
-            output.progress("uploaded %d file(s), %d bytes, to %s", published.uploaded().size(), published.bytes(), savepoint);
+            // the backup is the original as fetched: on S3 the store copies it, and the result goes up as its changed ranges
+            String backup = local.backup() == null ? null : copy.relativize(Path.of(local.backup())).toString();
+            Map<String, String> backups = backup == null || !backup.endsWith(".bak") ? Map.of()
+                    : Map.of(backup, backup.substring(0, backup.length() - ".bak".length()));
+            RemoteSavepoint.Published published = RemoteSavepoint.publish(copy, backups, output);
+            sent = published.bytes();
+            output.progress("uploaded %d file(s) to %s: %d bytes sent, %d copied inside the store", published.uploaded().size(), savepoint,
+                    published.bytes(), published.copiedInStore());
         }
         URI base = single ? URI.create(savepoint.toString().substring(0, savepoint.toString().lastIndexOf('/'))) : savepoint;
         java.util.function.UnaryOperator<String> remote = p -> p == null ? null
                 : Path.of(p).startsWith(copy) ? base + "/" + copy.relativize(Path.of(p)) : p;
         return new Swapped(savepoint.toString(), remote.apply(local.sst()), local.rocksdbName(), local.operator(), local.subtask(),
                 local.columnFamily(), local.inline(), local.entries(), local.changed(), local.bytesBefore(), local.bytesAfter(),
-                remote.apply(local.backup()), local.dryRun(), local.millis(), local.mode(), false, local.bytesWritten());
+                remote.apply(local.backup()), local.dryRun(), local.millis(), local.mode(), false, sent);
     }
 
     /** Rewrites the chosen SST (or, with {@code dryRun}, only says what would change) and records the tamper. */

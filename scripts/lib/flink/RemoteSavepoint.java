@@ -1,6 +1,5 @@
 package statelab.flink;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -54,8 +53,23 @@ public final class RemoteSavepoint {
     /** What the local copy was made from. */
     public record Manifest(String uri, Map<String, Entry> files) {}
 
-    /** What a publish uploaded, in order. */
-    public record Published(String uri, List<String> uploaded, long bytes) {}
+    /**
+     * What a publish wrote, in order: the files, the bytes sent from this machine, and the bytes the store copied
+     * itself (server-side copies on S3, see {@link S3Objects}).
+     */
+    public record Published(String uri, List<String> uploaded, long bytes, long copiedInStore) {}
+
+    /**
+     * One file of a publish. {@code copyOf}: the file is a byte copy of that remote object as fetched (a backup), so
+     * the store can copy it. {@code base}: the file shares most of its bytes with that one (its backup, written by an
+     * earlier step), so only the rest need travel. {@code upload}: the id of a multipart upload begun for it, for the
+     * next run to abort when this one was cut short.
+     */
+    public record Step(String name, String copyOf, String base, String upload) {
+        static Step of(String name) {
+            return new Step(name, null, null, null);
+        }
+    }
 
     /** The order files go up in: {@code _metadata} after every other, so that it never names an object not yet there. */
     private static final java.util.Comparator<String> METADATA_LAST = java.util.Comparator.comparing(SavepointPath.METADATA::equals);
@@ -93,6 +107,15 @@ public final class RemoteSavepoint {
             throw Failure.of(ExitCode.NOT_FOUND, "no object at %s", file);
         }
         return copy.resolve(name);
+    }
+
+    /** Whether anything is stored at {@code location}. */
+    public static boolean exists(URI location, Output output) {
+        try {
+            return FlinkFiles.of(location, output.progressLines()).exists(new org.apache.flink.core.fs.Path(location));
+        } catch (IOException e) {
+            throw Failure.of(ExitCode.FAILURE, "cannot look at %s: %s", location, FlinkFiles.cause(e));
+        }
     }
 
     /** Whether {@code location} names one object (a file), not a directory of them. */
@@ -223,7 +246,7 @@ public final class RemoteSavepoint {
                 }
                 output.progress("uploaded %s", to);
             }
-            return new Published(target.toString(), List.copyOf(order), bytes);
+            return new Published(target.toString(), List.copyOf(order), bytes, 0);
         } catch (IOException e) {
             throw Failure.of(ExitCode.CANNOT_WRITE, "cannot upload %s to %s: %s", dir, target, FlinkFiles.cause(e));
         }
@@ -239,6 +262,16 @@ public final class RemoteSavepoint {
      * {@code _metadata} last (see the class comment). Returns what it uploaded; nothing when nothing changed.
      */
     public static Published publish(Path local, Output output) {
+        return publish(local, Map.of(), output);
+    }
+
+    /**
+     * As {@link #publish(Path, Output)}, where each of {@code backups} (a new file's name → the name of the file it
+     * is the original of) is a byte copy of that file as it was fetched, as {@code swap-sst} keeps one. On S3 such a
+     * backup is copied inside the store, and the file it backs up goes up as the ranges that changed (the rest copied
+     * from the backup); elsewhere, and whenever the store cannot, both are uploaded whole.
+     */
+    public static Published publish(Path local, Map<String, String> backups, Output output) {
         Consumer<String> progress = output.progressLines();
         URI dir = remoteOf(local).orElseThrow(() -> Failure.of(ExitCode.USAGE, "%s is not a local copy of a remote savepoint", local));
         FileSystem fs = FlinkFiles.of(dir, progress);
@@ -268,39 +301,156 @@ public final class RemoteSavepoint {
             changed.sort(METADATA_LAST);
             order.addAll(changed);
             if (order.isEmpty()) {
-                return new Published(dir.toString(), List.of(), 0);
+                return new Published(dir.toString(), List.of(), 0, 0);
             }
-            writeRecord(local.resolve(JOURNAL), order);
-            return upload(local, dir, fs, order, manifest, progress);
+            Map<String, String> originals = new java.util.HashMap<>();
+            backups.forEach((backup, original) -> originals.put(original, backup));
+            List<Step> steps = order.stream().map(name -> new Step(name,
+                    backups.containsKey(name) && manifest.files().containsKey(backups.get(name)) ? backups.get(name) : null,
+                    originals.containsKey(name) && order.indexOf(originals.get(name)) < order.indexOf(name) ? originals.get(name) : null,
+                    null)).toList();
+            writeRecord(local.resolve(JOURNAL), steps);
+            return upload(local, dir, fs, steps, manifest, progress);
         } catch (IOException e) {
             throw Failure.of(ExitCode.CANNOT_WRITE, "cannot upload to %s: %s (the local copy in %s is kept; run the command again to finish)",
                     dir, FlinkFiles.cause(e), local);
         }
     }
 
-    private static Published upload(Path local, URI dir, FileSystem fs, List<String> order, Manifest manifest, Consumer<String> progress)
+    private static Published upload(Path local, URI dir, FileSystem fs, List<Step> steps, Manifest manifest, Consumer<String> progress)
             throws IOException {
         Map<String, Entry> entries = new LinkedHashMap<>(manifest.files());
         long bytes = 0;
-        List<String> pending = new ArrayList<>(order);
-        for (String name : order) {
-            Path file = local.resolve(name);
-            org.apache.flink.core.fs.Path target = new org.apache.flink.core.fs.Path(new org.apache.flink.core.fs.Path(dir), name);
-            try (OutputStream out = fs.create(target, FileSystem.WriteMode.OVERWRITE)) {
-                bytes += Files.copy(file, out);
-            }
-            FileStatus status = fs.getFileStatus(target);
-            entries.put(name, new Entry(status.getLen(), status.getModificationTime(), Files.getLastModifiedTime(file).toMillis()));
-            pending.remove(name);
-            writeRecord(local.resolve(JOURNAL), pending);
-            progress.accept("uploaded " + target + " (" + status.getLen() + " bytes)");
-            if (!pending.isEmpty()) {
-                CrashPoint.reached("publish-between-uploads");
+        long copied = 0;
+        List<Step> pending = new ArrayList<>(steps);
+        try (InStore store = new InStore(dir, progress)) {
+            for (Step step : steps) {
+                Path file = local.resolve(step.name());
+                org.apache.flink.core.fs.Path target = new org.apache.flink.core.fs.Path(new org.apache.flink.core.fs.Path(dir), step.name());
+                URI targetUri = target.toUri();
+                if (step.upload() != null) {
+                    store.abort(targetUri, step.upload());
+                }
+                boolean copyable = step.copyOf() != null && unchanged(fs, dir, step.copyOf(), manifest)
+                        && Files.size(file) == manifest.files().get(step.copyOf()).size();
+                long[] moved = null;
+                if (copyable) {
+                    moved = store.copy(child(dir, step.copyOf()), targetUri);
+                } else if (step.base() != null) {
+                    int at = pending.indexOf(step);
+                    moved = store.compose(targetUri, child(dir, step.base()), local.resolve(step.base()), file, id -> {
+                        pending.set(at, new Step(step.name(), step.copyOf(), step.base(), id));
+                        writeRecord(local.resolve(JOURNAL), pending);
+                    });
+                }
+                if (moved == null) {
+                    try (OutputStream out = fs.create(target, FileSystem.WriteMode.OVERWRITE)) {
+                        moved = new long[] {Files.copy(file, out), 0};
+                    }
+                }
+                bytes += moved[0];
+                copied += moved[1];
+                FileStatus status = fs.getFileStatus(target);
+                entries.put(step.name(), new Entry(status.getLen(), status.getModificationTime(), Files.getLastModifiedTime(file).toMillis()));
+                pending.removeIf(p -> p.name().equals(step.name()));
+                writeRecord(local.resolve(JOURNAL), pending);
+                progress.accept("uploaded " + target + " (" + status.getLen() + " bytes" + (moved[1] > 0 ? ", " + moved[1] + " of them copied inside the store" : "") + ")");
+                if (!pending.isEmpty()) {
+                    CrashPoint.reached("publish-between-uploads");
+                }
             }
         }
         writeRecord(local.resolve(MANIFEST), new Manifest(dir.toString(), entries));
         Files.deleteIfExists(local.resolve(JOURNAL));
-        return new Published(dir.toString(), List.copyOf(order), bytes);
+        return new Published(dir.toString(), steps.stream().map(Step::name).toList(), bytes, copied);
+    }
+
+    private static URI child(URI dir, String name) {
+        return new org.apache.flink.core.fs.Path(new org.apache.flink.core.fs.Path(dir), name).toUri();
+    }
+
+    /** Whether the remote {@code name} in {@code dir} is still the object the manifest says was fetched. */
+    private static boolean unchanged(FileSystem fs, URI dir, String name, Manifest manifest) throws IOException {
+        Entry known = manifest.files().get(name);
+        try {
+            FileStatus status = fs.getFileStatus(new org.apache.flink.core.fs.Path(child(dir, name)));
+            // to the second: a listing and a HEAD request may say the same time with and without its milliseconds
+            return known != null && status.getLen() == known.size() && status.getModificationTime() / 1000 == known.modificationTime() / 1000;
+        } catch (java.io.FileNotFoundException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Server-side copies for one publish, when the store offers them ({@link S3Objects}); otherwise, or when the
+     * store refuses one as not implemented, each method returns null and the caller uploads the file whole.
+     */
+    private static final class InStore implements AutoCloseable {
+        private final URI dir;
+        private final Consumer<String> progress;
+        private java.util.Optional<S3Objects> s3; // made at the first step that can use it
+        private boolean refused;
+
+        InStore(URI dir, Consumer<String> progress) {
+            this.dir = dir;
+            this.progress = progress;
+        }
+
+        private java.util.Optional<S3Objects> s3() {
+            if (s3 == null) {
+                s3 = S3Objects.open(dir, FlinkFiles.configuration(), progress);
+            }
+            return s3;
+        }
+
+        long[] copy(URI from, URI to) {
+            return run(s -> new long[] {0, s.copy(from, to)}, "copy " + from + " to " + to);
+        }
+
+        long[] compose(URI target, URI base, Path localBase, Path result, Consumer<String> started) {
+            return run(s -> {
+                try {
+                    return s.compose(target, base, localBase, result, started).map(m -> new long[] {m.uploaded(), m.copied()}).orElse(null);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, "write " + target + " from " + base);
+        }
+
+        void abort(URI target, String id) {
+            s3().ifPresent(s -> {
+                try {
+                    s.abort(target, id);
+                } catch (RuntimeException e) {
+                    progress.accept("could not abort the interrupted upload " + id + " to " + target + ": " + S3Objects.cause(e));
+                }
+            });
+        }
+
+        private long[] run(java.util.function.Function<S3Objects, long[]> call, String what) {
+            if (refused || s3().isEmpty()) {
+                return null;
+            }
+            try {
+                return call.apply(s3.get());
+            } catch (java.io.UncheckedIOException e) {
+                throw Failure.of(ExitCode.FAILURE, "cannot %s: %s", what, e.getCause().getMessage());
+            } catch (RuntimeException e) {
+                if (S3Objects.unsupported(e)) {
+                    refused = true;
+                    progress.accept("the store does not copy objects itself (" + S3Objects.cause(e) + "): uploading whole");
+                    return null;
+                }
+                throw Failure.of(ExitCode.CANNOT_WRITE, "cannot %s: %s", what, S3Objects.cause(e));
+            }
+        }
+
+        @Override
+        public void close() {
+            if (s3 != null) {
+                s3.ifPresent(S3Objects::close);
+            }
+        }
     }
 
     /** A journal left by a publish that was cut short: says so, and uploads the rest from the copy. */
@@ -309,11 +459,15 @@ public final class RemoteSavepoint {
         if (!Files.isRegularFile(journal)) {
             return;
         }
-        List<String> pending = Output.mapper().readValue(journal.toFile(), new TypeReference<List<String>>() {});
+        List<Step> pending = new ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode n : Output.mapper().readTree(journal.toFile())) {
+            // a journal of an earlier StateLab lists names only
+            pending.add(n.isTextual() ? Step.of(n.asText()) : Output.mapper().treeToValue(n, Step.class));
+        }
         Manifest manifest = readManifest(local).orElseThrow(() -> Failure.of(ExitCode.FAILURE,
                 "%s holds %s but no %s: remove the directory and run again", local, JOURNAL, MANIFEST));
         output.warn("an earlier upload to %s was interrupted with %d file(s) still to upload (%s); uploading them now from %s",
-                manifest.uri(), pending.size(), String.join(", ", pending), local);
+                manifest.uri(), pending.size(), String.join(", ", pending.stream().map(Step::name).toList()), local);
         upload(local, URI.create(manifest.uri()), fs, pending, manifest, output.progressLines());
     }
 

@@ -293,6 +293,91 @@ class S3IT {
         assertThat(run.at("/resume/proof/altered").asInt()).isEqualTo(5);
     }
 
+    /**
+     * A Flink-like SST of ~{@code entries} entries (Snappy, format_version 5) as the object {@code key}, and beside it on
+     * disk the same file after {@code swap-sst} rewrote it there: the bytes the object must become.
+     */
+    static Path[] largeSstAndItsLocalSwap(String key, long entries) throws Exception {
+        Path dir = Files.createDirectories(WORK.resolve("large-" + key.replace('/', '-')));
+        Path original = dir.resolve("original.sst");
+        statelab.bench.FlinkLikeSst.write(original, entries, 7, 8, org.rocksdb.CompressionType.SNAPPY_COMPRESSION, 5);
+        Path swapped = Files.copy(original, dir.resolve("swapped.sst"));
+        Proc.Result local = Checkout.jbang(env(Map.of()), "swap-sst", "--json", swapped.toString());
+        assertThat(local.exit()).as("%s", local).isZero();
+        try (var client = s3.client()) {
+            client.putObject(b -> b.bucket(BUCKET).key(key), original);
+        }
+        return new Path[] {original, swapped};
+    }
+
+    static List<String> openUploads(String prefix) {
+        try (var client = s3.client()) {
+            return client.listMultipartUploads(b -> b.bucket(BUCKET).prefix(prefix)).uploads().stream()
+                    .map(u -> u.key() + " " + u.uploadId()).toList();
+        }
+    }
+
+    @Test
+    void aLargeSstObjectGoesUpAsItsChangedRangesOnlyAndBecomesWhatSwapSstMakesOnDisk() throws Exception {
+        String key = "tables/large.sst";
+        Path[] files = largeSstAndItsLocalSwap(key, 2_500_000);
+        long size = Files.size(files[0]);
+        assertThat(size).as("a table well above S3's 5 MiB part").isGreaterThan(24L << 20);
+
+        Proc.Result r = Checkout.jbang(env(Map.of()), "swap-sst", "--json", "s3://" + BUCKET + "/" + key);
+        assertThat(r.exit()).as("%s", r).isZero();
+        JsonNode swapped = JSON.readTree(r.out());
+        assertThat(swapped.get("backup").asText()).isEqualTo("s3://" + BUCKET + "/" + key + ".bak");
+        assertThat(Files.mismatch(s3.object(BUCKET, key), files[1])).as("the object is the table swap-sst makes on disk").isEqualTo(-1);
+        assertThat(Files.mismatch(s3.object(BUCKET, key + ".bak"), files[0])).as("the backup is the original").isEqualTo(-1);
+        long sent = swapped.get("bytesWritten").asLong();
+        assertThat(sent).as("bytes sent: the changed tail (a part of at least 5 MiB), not the %d of the table and its backup", 2 * size)
+                .isPositive().isLessThan(size / 3);
+        assertThat(openUploads("tables/")).as("no multipart upload left open").isEmpty();
+
+        // a second swap of the same object would overwrite its backup: refused, nothing written
+        Map<String, byte[]> before = contents("tables");
+        Proc.Result again = Checkout.jbang(env(Map.of()), "swap-sst", "s3://" + BUCKET + "/" + key);
+        assertThat(again.exit()).as("%s", again).isEqualTo(ExitCode.CONFLICT.code);
+        assertThat(again.ownErrLines()).singleElement().asString().contains(key + ".bak already exists");
+        Map<String, byte[]> after = contents("tables");
+        assertThat(after.keySet()).isEqualTo(before.keySet());
+        before.forEach((k, bytes) -> assertThat(after.get(k)).as("%s untouched", k).isEqualTo(bytes));
+    }
+
+    @Test
+    void aSwapKilledBeforeItsNewObjectIsCompleteLeavesTheOriginalAndTheNextRunFinishesIt() throws Exception {
+        String key = "killed/large.sst";
+        Path[] files = largeSstAndItsLocalSwap(key, 2_500_000);
+        List<String> cmd = new ArrayList<>(Proc.java("statelab.SwapSst", "s3://" + BUCKET + "/" + key));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(Checkout.ROOT.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().putAll(env(Map.of("STATELAB_PAUSE_AT", "compose-before-complete")));
+        Process swap = pb.start();
+        try (BufferedReader err = new BufferedReader(new InputStreamReader(swap.getErrorStream(), StandardCharsets.UTF_8))) {
+            List<String> seen = new ArrayList<>();
+            for (String line = err.readLine(); line != null && !line.equals("statelab: paused at compose-before-complete"); line = err.readLine()) {
+                seen.add(line);
+            }
+            assertThat(swap.isAlive()).as("swap-sst paused with every part in the store; it printed %s", seen).isTrue();
+        } finally {
+            swap.destroyForcibly().waitFor();
+        }
+        assertThat(Files.mismatch(s3.object(BUCKET, key), files[0])).as("killed before completing: the object is the original").isEqualTo(-1);
+        assertThat(Files.mismatch(s3.object(BUCKET, key + ".bak"), files[0])).as("and its backup is there").isEqualTo(-1);
+        assertThat(openUploads("killed/")).as("the killed run's upload, its parts in the store").hasSize(1);
+
+        // the next swap-sst of that object finishes the first one (says so), then refuses a second tamper over the backup
+        Proc.Result next = Checkout.jbang(env(Map.of()), "swap-sst", "s3://" + BUCKET + "/" + key);
+        assertThat(next.exit()).as("%s", next).isEqualTo(ExitCode.CONFLICT.code);
+        assertThat(next.ownErrLines()).hasSize(2);
+        assertThat(next.ownErrLines().get(0)).startsWith("warning: an earlier upload to s3://" + BUCKET + "/killed was interrupted with 1 file(s)");
+        assertThat(next.ownErrLines().get(1)).contains(key + ".bak already exists");
+        assertThat(Files.mismatch(s3.object(BUCKET, key), files[1])).as("the object is now the result").isEqualTo(-1);
+        assertThat(Files.mismatch(s3.object(BUCKET, key + ".bak"), files[0])).isEqualTo(-1);
+        assertThat(openUploads("killed/")).as("the killed run's upload aborted").isEmpty();
+    }
+
     /** Every object under {@code prefix}, with its bytes. */
     static Map<String, byte[]> contents(String prefix) throws IOException {
         Map<String, byte[]> found = new TreeMap<>();

@@ -77,6 +77,19 @@ public final class S3Server implements AutoCloseable {
         return "http://127.0.0.1:" + port;
     }
 
+    /** A client of this server (the AWS SDK's), for what a test does to the store itself. */
+    public software.amazon.awssdk.services.s3.S3Client client() {
+        return software.amazon.awssdk.services.s3.S3Client.builder()
+                .endpointOverride(java.net.URI.create(endpoint()))
+                .forcePathStyle(true)
+                .region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                .requestChecksumCalculation(software.amazon.awssdk.core.checksums.RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(software.amazon.awssdk.core.checksums.ResponseChecksumValidation.WHEN_REQUIRED)
+                .build();
+    }
+
     /** The file that holds object {@code key} of {@code bucket}. */
     public Path object(String bucket, String key) {
         return dir.resolve(bucket).resolve(key);
