@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -214,7 +215,25 @@ public final class SwapSst implements Callable<Integer> {
     public static Swapped swapRemote(URI savepoint, Request request, Output output) throws IOException {
         // one SST object (s3://bucket/x.sst), as swap-sst FILE takes one on disk; else a savepoint's directory
         boolean single = RemoteSavepoint.isFile(savepoint, output);
-        Path target = single ? RemoteSavepoint.stageFile(savepoint, output) : RemoteSavepoint.stage(savepoint, name -> true, output);
+        Path target;
+        java.util.function.Consumer<StateFile> fetch = f -> {};
+        if (single) {
+            target = RemoteSavepoint.stageFile(savepoint, output);
+        } else if (request.largest() || request.state() != null) {
+            target = RemoteSavepoint.stage(savepoint, name -> true, output); // every SST's size, or every SST's column family
+        } else {
+            // _metadata and StateLab's records, then what is not an SST (RocksDB's small files, the keyed backend's
+            // meta data), then an SST when the rewrite reads it: the candidates for the target, newest first
+            target = RemoteSavepoint.stage(savepoint, name -> name.startsWith("_"), output);
+            Set<String> ssts = SavepointLayout.load(target).files().stream().filter(f -> f.kind() == SavepointLayout.Kind.SST && !f.inline())
+                    .map(StateFile::fileName).collect(java.util.stream.Collectors.toSet());
+            RemoteSavepoint.stage(savepoint, name -> !ssts.contains(name) && !ssts.contains(name.replaceFirst("\\.bak$", "")), output);
+            fetch = f -> {
+                if (!f.inline() && !Files.isRegularFile(f.path())) {
+                    RemoteSavepoint.stage(savepoint, name -> name.equals(f.fileName()) || name.equals(f.fileName() + ".bak"), output);
+                }
+            };
+        }
         Path copy = single ? target.getParent() : target;
         if (single && !request.dryRun()) { // (a savepoint's copy holds its backups, and swap refuses one that exists)
             if (RemoteSavepoint.exists(URI.create(savepoint + ".bak"), output)) {
@@ -223,8 +242,8 @@ public final class SwapSst implements Callable<Integer> {
             Files.deleteIfExists(AtomicFile.backupOf(target)); // one left in the copy by an earlier swap, gone from the store since
         }
         // always with a backup: on an object store it is the way back, uploaded before the original is replaced
-        Swapped local = swap(new Request(target, request.last(), request.value(), request.file(), request.operator(), request.subtask(),
-                request.state(), request.mode(), false, request.largest(), true, request.dryRun()), output);
+        Swapped local = new Rewrite(new Request(target, request.last(), request.value(), request.file(), request.operator(), request.subtask(),
+                request.state(), request.mode(), false, request.largest(), true, request.dryRun()), output, fetch).run();
         long sent = 0;
         if (!request.dryRun()) {
             // the backup is the original as fetched: on S3 the store copies it, and the result goes up as its changed ranges
@@ -254,10 +273,17 @@ public final class SwapSst implements Callable<Integer> {
         private final Request r;
         private final Output output;
         private final Instant start = Instant.now();
+        private final java.util.function.Consumer<StateFile> fetch;
 
         Rewrite(Request r, Output output) {
+            this(r, output, f -> {});
+        }
+
+        /** {@code fetch} makes a savepoint file local before it is read (a remote savepoint's copy holds few SSTs at first). */
+        Rewrite(Request r, Output output, java.util.function.Consumer<StateFile> fetch) {
             this.r = r;
             this.output = output;
+            this.fetch = fetch;
         }
 
         Swapped run() throws IOException {
@@ -309,6 +335,7 @@ public final class SwapSst implements Callable<Integer> {
             if (target.inline()) {
                 result = rewriteInline(layout, target);
             } else {
+                fetch.accept(target);
                 result = rewriteFile(dir, target.path(), layout, target);
             }
             if (!r.dryRun()) {
@@ -331,6 +358,7 @@ public final class SwapSst implements Callable<Integer> {
             StateFile most = candidates.get(0);
             long mostEntries = -1;
             for (StateFile candidate : candidates) {
+                fetch.accept(candidate);
                 long entries = SstFile.inspect(candidate).entries();
                 if (entries >= r.last()) {
                     return candidate;

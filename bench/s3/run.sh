@@ -2,8 +2,9 @@
 # Issue 11's benchmark: swap-sst on an SST stored in a local S3 server against the same on local disk, and against a
 # plain download + upload of that object with curl (SigV4), the S3 API's own way, in turns.
 #
-#   s3     ./jbang swap-sst s3://bench/input.sst: the object fetched into a local copy, rewritten there, the original
-#          uploaded as input.sst.bak, the result uploaded over input.sst (docs/remote.md)
+#   s3     ./jbang swap-sst s3://bench/input.sst: the object fetched into a local copy and rewritten there; the original
+#          copied to input.sst.bak inside the store, and input.sst replaced by a multipart upload of the changed tail
+#          whose other parts are copies of the original's ranges inside the store (docs/remote.md)
 #   local  ./jbang swap-sst FILE on a copy of the same SST on disk
 #   curl   curl GET of the object to a file, then curl PUT of that file back: what any S3 client moves at least
 #
@@ -48,7 +49,8 @@ bytes=$(stat -c %s "$input")
 # S3Proxy wants the payload hash header, which curl 7.88 does not send by itself
 s3curl() { curl -sS --fail --aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
   -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@"; }
-put_original() { s3curl -T "$input" "$endpoint/bench/input.sst" >/dev/null; }
+# the original back, and the previous round's backup gone (swap-sst refuses to overwrite a backup)
+put_original() { s3curl -T "$input" "$endpoint/bench/input.sst" >/dev/null; s3curl -X DELETE "$endpoint/bench/input.sst.bak" >/dev/null; }
 ./jbang swap-sst --version >/dev/null 2>&1   # built before anything is timed
 
 timed() { # label logfile command...: wall seconds and max RSS (KiB) of the whole process
@@ -78,7 +80,7 @@ for i in $(seq 0 "$runs"); do   # round 0 is the warm-up (and resolves the S3 pl
   loads="$loads / $(cut -d' ' -f1-3 /proc/loadavg)"
 done
 
-python3 - "$work/runs.txt" "$bytes" "$loads" "$stamp" "$(git rev-parse --short HEAD)" "$size" >"$out" <<'EOF'
+python3 - "$work/runs.txt" "$bytes" "$loads" "$stamp" "$(git describe --always --dirty)" "$size" >"$out" <<'EOF'
 import statistics, sys
 rows = [l.split(" | ") for l in open(sys.argv[1]).read().splitlines()]
 size, loads, stamp, rev, label = int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
@@ -95,9 +97,10 @@ def row(name, xs, rss=None):
     ratio = med([w / c for w, c in zip(walls, cu)])
     r = f"{med([x[1] for x in xs]) / 1024:.0f}" if rss else "–"
     print(f"| {name} | {med(walls):.2f} ({min(walls):.2f}–{max(walls):.2f}) | {r} | **{ratio:.2f}×** |")
-row("`swap-sst s3://bench/input.sst` (fetch, rewrite, upload backup and result)", s3, True)
+row("`swap-sst s3://bench/input.sst` (fetch, rewrite, backup and result made in the store from the changed ranges)", s3, True)
 row("`swap-sst FILE` on local disk", loc, True)
 row("curl GET + curl PUT of the object", cu)
-print(f"\nBytes moved per s3 run: {size} down, {size} up (the backup) + the result up; curl: {size} down, {size} up.")
+sent = sorted(int(r[3]) for r in rows)
+print(f"\nBytes moved per s3 run: {size} down, {sent[0]}–{sent[-1]} up (swap-sst's bytesWritten), the rest copied inside the store; curl: {size} down, {size} up.")
 EOF
 cat "$out"

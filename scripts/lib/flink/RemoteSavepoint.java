@@ -88,7 +88,9 @@ public final class RemoteSavepoint {
 
     /**
      * Makes (or refreshes) the local copy of the savepoint at {@code dir} with the files {@code which} accepts
-     * ({@code _metadata} always) and returns its directory. Fails in one line when there is no savepoint there.
+     * ({@code _metadata} always) and returns its directory. Files fetched by an earlier call that are still what
+     * the store holds stay; any other file in the copy that is not fetched now is removed. Fails in one line when
+     * there is no savepoint there.
      */
     public static Path stage(URI dir, Predicate<String> which, Output output) {
         return stage(dir, which, true, output);
@@ -160,29 +162,45 @@ public final class RemoteSavepoint {
             long fetched = 0;
             for (Map.Entry<String, FileStatus> e : files.entrySet()) {
                 String name = e.getKey();
-                if (!(savepoint && name.equals(SavepointPath.METADATA)) && !which.test(name)) {
-                    continue;
-                }
                 FileStatus status = e.getValue();
                 Path target = local.resolve(name);
                 Entry known = before.files().get(name);
-                if (known != null && known.size() == status.getLen() && known.modificationTime() == status.getModificationTime()
+                boolean current = known != null && known.size() == status.getLen() && known.modificationTime() == status.getModificationTime()
                         && Files.isRegularFile(target) && Files.size(target) == status.getLen()
-                        && Files.getLastModifiedTime(target).toMillis() == known.localModified()) {
+                        && Files.getLastModifiedTime(target).toMillis() == known.localModified();
+                if (current) { // fetched by an earlier command and still what the store holds: kept, asked for or not
                     entries.put(name, known);
+                    continue;
+                }
+                if (!(savepoint && name.equals(SavepointPath.METADATA)) && !which.test(name)) {
                     continue;
                 }
                 // not an AtomicFile, which syncs each file to disk: this copy is a cache, checked against the store
                 // (size and modification time) on every use
                 Path partial = Files.createTempFile(local, ".fetch-", ".tmp");
-                try (InputStream in = fs.open(status.getPath())) {
-                    Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
+                try (InputStream in = fs.open(status.getPath(), 1 << 20); OutputStream out = Files.newOutputStream(partial)) {
+                    // 1 MiB reads: with Files.copy's 8 KiB ones, 1 GiB from S3Proxy took 1.1 s longer (bench/s3)
+                    byte[] buffer = new byte[1 << 20];
+                    for (int n; (n = in.read(buffer)) > 0; ) {
+                        out.write(buffer, 0, n);
+                    }
+                    out.close();
                     Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } finally {
                     Files.deleteIfExists(partial);
                 }
                 fetched += status.getLen();
                 entries.put(name, new Entry(status.getLen(), status.getModificationTime(), Files.getLastModifiedTime(target).toMillis()));
+            }
+            // what the copy holds beyond that is stale (the store's object changed or went): a publish would take it
+            // for a new file and upload it over the store's
+            try (var listed = Files.list(local)) {
+                for (Path f : listed.toList()) {
+                    String name = f.getFileName().toString();
+                    if (!name.startsWith(".") && Files.isRegularFile(f) && !entries.containsKey(name)) {
+                        Files.delete(f);
+                    }
+                }
             }
             writeRecord(local.resolve(MANIFEST), new Manifest(dir.toString(), entries));
             progress.accept("local copy of " + dir + " in " + local + " (" + fetched + " bytes fetched)");

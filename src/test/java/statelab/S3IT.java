@@ -16,7 +16,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -291,6 +293,48 @@ class S3IT {
         assertThat(run.at("/swapSst/bytesAfter").asLong()).isEqualTo(run.at("/swapSst/bytesBefore").asLong());
         assertThat(run.get("verdict").asText()).isEqualTo("RESTORED_ALTERED");
         assertThat(run.at("/resume/proof/altered").asInt()).isEqualTo(5);
+    }
+
+    @Test
+    void swapSstOnASavepointOnS3FetchesTheFilesItReadsNotEverySst() throws Exception {
+        // two subtasks with enough keys for SST files of their own (above config.yaml's 20 KiB inline threshold)
+        Proc.Result taken = pipe("./jbang submit word-count --parallelism 2 -- --keep-running --words 60000 --letters 6 | ./jbang savepoint");
+        assertThat(taken.exit()).as("%s", taken).isZero();
+        String savepoint = taken.out().strip();
+
+        Proc.Result swapped = Checkout.jbang(env(Map.of()), "swap-sst", "--json", savepoint);
+        assertThat(swapped.exit()).as("%s", swapped).isZero();
+        JsonNode swap = JSON.readTree(swapped.out());
+        assertThat(swap.get("inline").asBoolean()).as("the target is an SST file of its own").isFalse();
+        String target = swap.get("sst").asText().substring(savepoint.length() + 1);
+        Set<String> fetched = new TreeSet<>();
+        try (Stream<Path> files = Files.list(localCopy(savepoint))) {
+            files.map(f -> f.getFileName().toString()).filter(n -> !n.startsWith(".")).forEach(fetched::add);
+        }
+
+        Proc.Result inspected = Checkout.jbang(env(Map.of()), "inspect", "--json", savepoint);
+        assertThat(inspected.exit()).as("%s", inspected).isZero();
+        List<String> ssts = new ArrayList<>();
+        JSON.readTree(inspected.out()).get("files").forEach(f -> {
+            if (f.path("rocksdbName").asText("").endsWith(".sst") && !f.path("file").isNull()) {
+                ssts.add(f.get("file").asText());
+            }
+        });
+        assertThat(ssts).as("SST files of both subtasks").hasSizeGreaterThan(1).contains(target);
+        assertThat(fetched).as("swap-sst fetched the SST it rewrote").contains(target, target + ".bak", "_metadata");
+        assertThat(ssts.stream().filter(n -> !n.equals(target)).filter(fetched::contains))
+                .as("and no other SST (fetched: %s)", fetched).isEmpty();
+        assertThat(Files.readAllBytes(s3.object(BUCKET, key(savepoint) + "/" + target + ".bak")))
+                .as("the backup in the store is the original").isNotEqualTo(Files.readAllBytes(s3.object(BUCKET, key(savepoint) + "/" + target)));
+
+        Proc.Result resumed = Checkout.jbang(env(Map.of()), "resume", savepoint);
+        assertThat(resumed.exit()).as("%s", resumed).isEqualTo(ExitCode.RESTORE_FAILED.code);
+    }
+
+    /** StateLab's local copy of the remote savepoint {@code location} ({@code $STATELAB_HOME/remote/HASH}, docs/remote.md). */
+    static Path localCopy(String location) throws Exception {
+        byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest(location.getBytes(StandardCharsets.UTF_8));
+        return Path.of(Checkout.env(Map.of()).get("STATELAB_HOME")).resolve("remote").resolve(java.util.HexFormat.of().formatHex(hash, 0, 8));
     }
 
     /**
