@@ -210,20 +210,7 @@ class S3IT {
         Map<String, byte[]> original = contents(key);
 
         // swap-sst, paused after its first upload (the backup goes first) and SIGKILLed there
-        List<String> cmd = new ArrayList<>(Proc.java("statelab.SwapSst", savepoint));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(Checkout.ROOT.toFile())
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        pb.environment().putAll(env(Map.of("STATELAB_PAUSE_AT", "publish-between-uploads")));
-        Process swap = pb.start();
-        try (BufferedReader err = new BufferedReader(new InputStreamReader(swap.getErrorStream(), StandardCharsets.UTF_8))) {
-            List<String> seen = new ArrayList<>();
-            for (String line = err.readLine(); line != null && !line.equals("statelab: paused at publish-between-uploads"); line = err.readLine()) {
-                seen.add(line);
-            }
-            assertThat(swap.isAlive()).as("swap-sst paused between uploads; it printed %s", seen).isTrue();
-        } finally {
-            swap.destroyForcibly().waitFor();
-        }
+        swapKilledAt("publish-between-uploads", savepoint);
         Map<String, byte[]> killed = contents(key);
         List<String> added = killed.keySet().stream().filter(k -> !original.containsKey(k)).toList();
         assertThat(added).as("one new object uploaded before the kill: the backup").singleElement().asString().endsWith(".bak");
@@ -331,6 +318,23 @@ class S3IT {
         assertThat(resumed.exit()).as("%s", resumed).isEqualTo(ExitCode.RESTORE_FAILED.code);
     }
 
+    /** Runs {@code swap-sst location} until it pauses at the crash point {@code point}, and SIGKILLs it there. */
+    static void swapKilledAt(String point, String location) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(Proc.java("statelab.SwapSst", location)).directory(Checkout.ROOT.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().putAll(env(Map.of("STATELAB_PAUSE_AT", point)));
+        Process swap = pb.start();
+        try (BufferedReader err = new BufferedReader(new InputStreamReader(swap.getErrorStream(), StandardCharsets.UTF_8))) {
+            List<String> seen = new ArrayList<>();
+            for (String line = err.readLine(); line != null && !line.equals("statelab: paused at " + point); line = err.readLine()) {
+                seen.add(line);
+            }
+            assertThat(swap.isAlive()).as("swap-sst paused at %s; it printed %s", point, seen).isTrue();
+        } finally {
+            swap.destroyForcibly().waitFor();
+        }
+    }
+
     /** StateLab's local copy of the remote savepoint {@code location} ({@code $STATELAB_HOME/remote/HASH}, docs/remote.md). */
     static Path localCopy(String location) throws Exception {
         byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest(location.getBytes(StandardCharsets.UTF_8));
@@ -393,20 +397,7 @@ class S3IT {
     void aSwapKilledBeforeItsNewObjectIsCompleteLeavesTheOriginalAndTheNextRunFinishesIt() throws Exception {
         String key = "killed/large.sst";
         Path[] files = largeSstAndItsLocalSwap(key, 2_500_000);
-        List<String> cmd = new ArrayList<>(Proc.java("statelab.SwapSst", "s3://" + BUCKET + "/" + key));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(Checkout.ROOT.toFile())
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        pb.environment().putAll(env(Map.of("STATELAB_PAUSE_AT", "compose-before-complete")));
-        Process swap = pb.start();
-        try (BufferedReader err = new BufferedReader(new InputStreamReader(swap.getErrorStream(), StandardCharsets.UTF_8))) {
-            List<String> seen = new ArrayList<>();
-            for (String line = err.readLine(); line != null && !line.equals("statelab: paused at compose-before-complete"); line = err.readLine()) {
-                seen.add(line);
-            }
-            assertThat(swap.isAlive()).as("swap-sst paused with every part in the store; it printed %s", seen).isTrue();
-        } finally {
-            swap.destroyForcibly().waitFor();
-        }
+        swapKilledAt("compose-before-complete", "s3://" + BUCKET + "/" + key); // every part in the store, not completed
         assertThat(Files.mismatch(s3.object(BUCKET, key), files[0])).as("killed before completing: the object is the original").isEqualTo(-1);
         assertThat(Files.mismatch(s3.object(BUCKET, key + ".bak"), files[0])).as("and its backup is there").isEqualTo(-1);
         assertThat(openUploads("killed/")).as("the killed run's upload, its parts in the store").hasSize(1);
