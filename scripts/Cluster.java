@@ -390,7 +390,10 @@ public final class Cluster implements Callable<Integer> {
     static final class Prepare implements Callable<Integer> {
         @Mixin Output output;
 
-        record Prepared(int clusterJars, java.util.Map<String, String> jobs) {}
+        @Option(names = "--s3", description = "Also resolve Flink's S3 plugin (31 MB), which savepoints on s3:// need (docs/remote.md).")
+        boolean s3;
+
+        record Prepared(int clusterJars, java.util.Map<String, String> jobs, String s3Plugin) {}
 
         @Override
         public Integer call() throws IOException {
@@ -399,9 +402,13 @@ public final class Cluster implements Callable<Integer> {
             for (String job : JobCatalog.jobs(Workspace.requireCheckout("to find the jobs")).keySet()) {
                 jobs.put(job, JobCatalog.resolve(job, output.progressLines()).jar().toString());
             }
-            Prepared prepared = new Prepared(classpath.split(java.io.File.pathSeparator).length, jobs);
+            String plugin = s3 ? statelab.flink.FlinkPlugins.root(output.progressLines()).toString() : null;
+            Prepared prepared = new Prepared(classpath.split(java.io.File.pathSeparator).length, jobs, plugin);
             StringBuilder plain = new StringBuilder("cluster: " + prepared.clusterJars() + " jars");
             jobs.forEach((job, jar) -> plain.append('\n').append(job).append(": ").append(jar));
+            if (plugin != null) {
+                plain.append("\ns3 plugin: ").append(plugin);
+            }
             output.result(plain.toString(), prepared);
             return ExitCode.OK.code;
         }

@@ -88,10 +88,13 @@ public final class FlinkRest implements AutoCloseable {
 
     private final URI url;
     private final RestClient client;
+    /** The REST client's configuration: its TLS settings serve the reads Flink's client cannot make (text, not JSON). */
+    private final Configuration config;
 
-    private FlinkRest(URI url, RestClient client) {
+    private FlinkRest(URI url, RestClient client, Configuration config) {
         this.url = url;
         this.client = client;
+        this.config = config;
     }
 
     /**
@@ -128,7 +131,7 @@ public final class FlinkRest implements AutoCloseable {
                             + "(and security.ssl.rest.truststore-password) in the config.yaml of $FLINK_CONF_DIR (docs/remote.md)", url);
                 }
             }
-            return new FlinkRest(url, new RestClient(config, Executors.directExecutor()));
+            return new FlinkRest(url, new RestClient(config, Executors.directExecutor()), config);
         } catch (Failure f) {
             throw f;
         } catch (Exception e) {
@@ -261,11 +264,21 @@ public final class FlinkRest implements AutoCloseable {
 
     /**
      * What the TaskManagers printed to stdout so far (their {@code .out} files, as the web UI shows them), one
-     * after the other: where a job's print sink writes. Read with plain HTTP: the endpoint answers text, not JSON.
+     * after the other: where a job's print sink writes. Read with the JDK's HTTP client, as the endpoint answers text,
+     * not JSON; over https with the TLS context Flink's REST client options make ({@code security.ssl.rest.*}).
      */
     public String taskManagerStdout() {
         StringBuilder all = new StringBuilder();
-        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT).build();
+        java.net.http.HttpClient.Builder builder = java.net.http.HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT);
+        if (url.getScheme().equals("https")) {
+            try {
+                builder.sslContext(org.apache.flink.runtime.net.SSLUtils.createRestSSLContext(config, true));
+            } catch (Exception e) {
+                throw new Failure(ExitCode.USAGE, "cannot make a TLS context for " + url + " from security.ssl.rest.*: "
+                        + RootCause.of(ExceptionUtils.stringifyException(e)), e);
+            }
+        }
+        java.net.http.HttpClient http = builder.build();
         for (var tm : send(TaskManagersHeaders.getInstance(), EmptyMessageParameters.getInstance(), EmptyRequestBody.getInstance())
                 .getTaskManagerInfos()) {
             URI stdout = url.resolve("/taskmanagers/" + tm.getResourceId().getResourceIdString() + "/stdout");

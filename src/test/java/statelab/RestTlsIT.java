@@ -124,6 +124,24 @@ class RestTlsIT {
     }
 
     @Test
+    void experimentReadsTheRestoredJobsOutputOverTlsToo() throws IOException {
+        // --no-verify: word-count replays its words and its print sink's lines, read from the TaskManagers' stdout
+        // (the JDK's HTTP client with Flink's TLS options), are the proof
+        Proc.Result r = Checkout.jbang(env("client"), "experiment", "--no-verify", "--mode", "same-size", "--value", "00000063", "--json");
+        assertThat(r.exit()).as("%s", r).isEqualTo(ExitCode.OK.code);
+        com.fasterxml.jackson.databind.JsonNode run = JSON.readTree(r.out());
+        assertThat(run.get("verdict").asText()).isEqualTo("RESTORED");
+        List<String> printed = new java.util.ArrayList<>();
+        run.get("restoredOutput").forEach(l -> printed.add(l.asText()));
+        com.fasterxml.jackson.databind.JsonNode changed = run.at("/swapSst/changed");
+        assertThat(changed).hasSize(5);
+        for (com.fasterxml.jackson.databind.JsonNode c : changed) {
+            String word = c.get("key").asText().replaceFirst(" \\(key group .*$", "");
+            assertThat(printed).as("the restored job printed %s counted on from 99", word).anySatisfy(l -> assertThat(l).endsWith("(" + word + ",100)"));
+        }
+    }
+
+    @Test
     void everyWayTheHandshakeFailsIsOneLine() {
         // https with nothing configured to trust
         Proc.Result none = Checkout.jbang(env("no-tls"), "submit", "word-count");

@@ -148,6 +148,17 @@ class S3IT {
     }
 
     @Test
+    void clusterPrepareResolvesTheS3PluginAheadOfTime() throws IOException {
+        Proc.Result r = Checkout.jbang(env(Map.of()), "cluster", "prepare", "--s3", "--json");
+        assertThat(r.exit()).as("%s", r).isZero();
+        Path plugin = Path.of(JSON.readTree(r.out()).get("s3Plugin").asText());
+        assertThat(plugin.resolve("s3-fs-hadoop").resolve("flink-s3-fs-hadoop-2.3.0.jar")).as("laid out as a Flink distribution's plugins/")
+                .isRegularFile();
+        assertThat(plugin).as("where the commands and the cluster load it from")
+                .startsWith(Path.of(Checkout.env(Map.of()).get("STATELAB_HOME")).resolve("plugins"));
+    }
+
+    @Test
     void theWholePipeOnS3GivesRocksDbsVerdictAndKeepsTheOriginalAsABackupObject() throws IOException {
         Proc.Result r = pipe("./jbang submit word-count -- --keep-running | ./jbang savepoint | ./jbang swap-sst --json | tee "
                 + WORK.resolve("swapped.json") + " | ./jbang resume");
