@@ -456,7 +456,7 @@ public final class RemoteSavepoint {
             } catch (RuntimeException e) {
                 if (S3Objects.unsupported(e)) {
                     refused = true;
-                    progress.accept("the store does not copy objects itself (" + S3Objects.cause(e) + "): uploading whole");
+                    progress.accept("no server-side copies here (" + S3Objects.cause(e) + "): uploading whole");
                     return null;
                 }
                 throw Failure.of(ExitCode.CANNOT_WRITE, "cannot %s: %s", what, S3Objects.cause(e));

@@ -101,18 +101,20 @@ public final class S3Objects implements AutoCloseable {
                 .forcePathStyle(Boolean.parseBoolean(setting(config, "path.style.access", "path-style-access")))
                 .credentialsProvider(credentials(config));
         String endpoint = setting(config, "endpoint");
-        String region = setting(config, "endpoint.region");
         if (endpoint != null) {
             boolean ssl = !"false".equalsIgnoreCase(setting(config, "connection.ssl.enabled"));
             builder.endpointOverride(URI.create(endpoint.contains("://") ? endpoint : (ssl ? "https://" : "http://") + endpoint));
-            if (region == null) {
-                region = Optional.ofNullable(System.getenv("AWS_REGION")).orElse("us-east-1"); // any region signs for a custom endpoint
-            }
         }
-        if (region != null) {
-            builder.region(Region.of(region));
+        String region = Optional.ofNullable(setting(config, "endpoint.region")).or(() -> Optional.ofNullable(System.getenv("AWS_REGION")))
+                .or(() -> Optional.ofNullable(System.getenv("AWS_DEFAULT_REGION"))).orElse(null);
+        // no region said: any signs for a custom endpoint, and on AWS the client follows the bucket to its own
+        builder.region(Region.of(region != null ? region : "us-east-1")).crossRegionAccessEnabled(region == null && endpoint == null);
+        try {
+            return Optional.of(new S3Objects(builder.build()));
+        } catch (RuntimeException e) {
+            progress.accept("no S3 client for server-side copies (" + cause(e) + "): objects go up whole");
+            return Optional.empty();
         }
-        return Optional.of(new S3Objects(builder.build()));
     }
 
     /** A setting of Flink's S3 plugin under any of its prefixes and spellings, or null. */
@@ -416,10 +418,17 @@ public final class S3Objects implements AutoCloseable {
         return message.replaceAll(", Request ID: [^)]*\\)", ")").replaceAll(" \\(SDK Attempt Count: \\d+\\)", "").strip();
     }
 
-    /** Whether {@code e} says the store does not offer server-side copies (then an upload does the same job). */
+    /**
+     * Whether {@code e} says this client cannot do the job where Flink's file system can (then an upload does the same
+     * job): the store does not offer server-side copies, or the credentials Flink's S3 plugin found are none this
+     * client finds.
+     */
     public static boolean unsupported(RuntimeException e) {
-        return e instanceof software.amazon.awssdk.services.s3.model.S3Exception s
-                && (s.statusCode() == 501 || "NotImplemented".equals(s.awsErrorDetails() == null ? null : s.awsErrorDetails().errorCode()));
+        if (e instanceof software.amazon.awssdk.services.s3.model.S3Exception s) {
+            return s.statusCode() == 501 || "NotImplemented".equals(s.awsErrorDetails() == null ? null : s.awsErrorDetails().errorCode());
+        }
+        return e instanceof software.amazon.awssdk.core.exception.SdkClientException
+                && String.valueOf(e.getMessage()).contains("Unable to load credentials");
     }
 
     @Override

@@ -405,6 +405,25 @@ class S3IT {
     }
 
     @Test
+    void withACredentialsProviderOnlyFlinksPluginKnowsTheSameSwapUploadsWholeObjects() throws Exception {
+        String key = "whole/large.sst";
+        Path[] files = largeSstAndItsLocalSwap(key, 2_500_000);
+        long size = Files.size(files[0]);
+        // an S3A credentials provider class (the SDK 1.x one inside Flink's plugin), which S3's own client cannot load
+        Path custom = Files.createDirectories(WORK.resolve("conf-custom-provider"));
+        Files.writeString(custom.resolve("config.yaml"), Files.readString(conf.resolve("config.yaml"))
+                + "  aws.credentials.provider: com.amazonaws.auth.EnvironmentVariableCredentialsProvider\n");
+        Proc.Result r = Checkout.jbang(env(Map.of("FLINK_CONF_DIR", custom.toString())), "swap-sst", "--json", "--progress",
+                "s3://" + BUCKET + "/" + key);
+        assertThat(r.exit()).as("%s", r).isZero();
+        assertThat(r.ownErrLines()).as("it says why").anySatisfy(l -> assertThat(l).contains("own S3 credentials provider"));
+        assertThat(Files.mismatch(s3.object(BUCKET, key), files[1])).as("the same bytes as on disk").isEqualTo(-1);
+        assertThat(Files.mismatch(s3.object(BUCKET, key + ".bak"), files[0])).isEqualTo(-1);
+        assertThat(JSON.readTree(r.out()).get("bytesWritten").asLong()).as("the backup and the result, whole")
+                .isEqualTo(size + Files.size(files[1]));
+    }
+
+    @Test
     void aSwapKilledBeforeItsNewObjectIsCompleteLeavesTheOriginalAndTheNextRunFinishesIt() throws Exception {
         String key = "killed/large.sst";
         Path[] files = largeSstAndItsLocalSwap(key, 2_500_000);
