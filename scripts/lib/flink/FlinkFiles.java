@@ -6,6 +6,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
@@ -93,12 +94,17 @@ public final class FlinkFiles {
         try {
             Configuration config = GlobalConfiguration.loadConfiguration(dir.toString());
             // A person waits for a command: S3's client retries a refused request (a wrong secret) for over two
-            // minutes by default. Two attempts each, unless config.yaml says otherwise; the cluster keeps its own.
-            for (String key : new String[] {"attempts.maximum", "retry.limit"}) {
-                if (!config.containsKey("s3." + key) && !config.containsKey("fs.s3a." + key)) {
-                    config.setString("s3." + key, "2");
+            // minutes by default, and waits 200 s for an answer that does not come (an endpoint that accepts and
+            // never answers held a command for more than 400 s). Here each request is tried three times (S3A's
+            // retries, none inside the AWS SDK), with 5 s to connect and 10 s for an answer: a wrong secret fails in
+            // 2.5 s, a silent endpoint in about a minute. Unless config.yaml says otherwise; the cluster keeps its own.
+            Map<String, String> forCommands = Map.of("attempts.maximum", "1", "retry.limit", "2",
+                    "connection.establish.timeout", "5000", "connection.timeout", "10000");
+            forCommands.forEach((key, value) -> {
+                if (!config.containsKey("s3." + key) && !config.containsKey("s3a." + key) && !config.containsKey("fs.s3a." + key)) {
+                    config.setString("s3." + key, value);
                 }
-            }
+            });
             return config;
         } catch (RuntimeException e) {
             throw Failure.of(ExitCode.USAGE, "cannot read %s: %s", dir.resolve(GlobalConfiguration.FLINK_CONF_FILENAME), e.getMessage());

@@ -207,6 +207,31 @@ class S3IT {
         assertThat(noBucket.exit()).as("%s", noBucket).isNotZero();
         assertThat(noBucket.ownErrLines()).as("%s", noBucket).hasSize(1);
 
+        // an endpoint that accepts connections and never answers: a one-line error in bounded time, not a hang
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            List<java.net.Socket> held = java.util.Collections.synchronizedList(new ArrayList<>());
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(silent.accept());
+                    }
+                } catch (IOException closed) {
+                    // the test is done with it
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            Path dead = Files.createDirectories(WORK.resolve("conf-silent-endpoint"));
+            Files.writeString(dead.resolve("config.yaml"), Files.readString(conf.resolve("config.yaml"))
+                    .replace(s3.endpoint(), "http://127.0.0.1:" + silent.getLocalPort()));
+            Proc.Result silentRun = Checkout.jbang(env(Map.of("FLINK_CONF_DIR", dead.toString())), "swap-sst", savepoint);
+            assertThat(silentRun.exit()).as("%s", silentRun).isEqualTo(ExitCode.FAILURE.code);
+            assertThat(silentRun.ownErrLines()).as("%s", silentRun).singleElement().asString().contains("Read timed out");
+            for (java.net.Socket socket : held) {
+                socket.close();
+            }
+        }
+
         // a savepoint that is not there
         Proc.Result missing = Checkout.jbang(env(Map.of()), "swap-sst", "s3://" + BUCKET + "/savepoints/savepoint-000000-000000000000");
         assertThat(missing.exit()).as("%s", missing).isEqualTo(ExitCode.NOT_FOUND.code);
