@@ -149,7 +149,7 @@ public final class S3Objects implements AutoCloseable {
             client.copyObject(b -> b.sourceBucket(bucket(from)).sourceKey(key(from)).destinationBucket(bucket(to)).destinationKey(key(to))
                     .copySourceIfMatch(head.eTag()));
         } else {
-            multipart(to, from, head.eTag(), null, List.of(new Copy(0, length)), id -> {}, () -> {});
+            multipart(to, from, head.eTag(), null, List.of(new Copy(0, length)), id -> {});
         }
         return length;
     }
@@ -162,11 +162,6 @@ public final class S3Objects implements AutoCloseable {
      * {@code baseObject} is not {@code base}'s length.
      */
     public Optional<Moved> compose(URI target, URI baseObject, Path base, Path result, Consumer<String> started) throws IOException {
-        return compose(target, baseObject, base, result, started, () -> {});
-    }
-
-    private Optional<Moved> compose(URI target, URI baseObject, Path base, Path result, Consumer<String> started, Runnable beforeComplete)
-            throws IOException {
         long baseLength;
         long resultLength;
         long prefix;
@@ -185,7 +180,7 @@ public final class S3Objects implements AutoCloseable {
         if (head.contentLength() != baseLength) {
             return Optional.empty(); // not the bytes compared against: upload whole
         }
-        multipart(target, baseObject, head.eTag(), result, parts, started, beforeComplete);
+        multipart(target, baseObject, head.eTag(), result, parts, started);
         long uploaded = parts.stream().filter(p -> p instanceof Upload).mapToLong(Part::length).sum();
         return Optional.of(new Moved(uploaded, resultLength - uploaded));
     }
@@ -199,19 +194,15 @@ public final class S3Objects implements AutoCloseable {
         }
     }
 
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        return r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        };
-    }
 
-    private void multipart(URI target, URI source, String eTag, Path result, List<Part> parts, Consumer<String> started,
-                           Runnable beforeComplete) {
+    private void multipart(URI target, URI source, String eTag, Path result, List<Part> parts, Consumer<String> started) {
         String id = client.createMultipartUpload(b -> b.bucket(bucket(target)).key(key(target))).uploadId();
         started.accept(id);
-        ExecutorService pool = Executors.newFixedThreadPool(PARALLEL, daemon("s3-part"));
+        ExecutorService pool = Executors.newFixedThreadPool(PARALLEL, r -> {
+            Thread t = new Thread(r, "s3-part");
+            t.setDaemon(true);
+            return t;
+        });
         try {
             List<Future<CompletedPart>> pending = new ArrayList<>();
             for (int i = 0; i < parts.size(); i++) {
@@ -223,7 +214,6 @@ public final class S3Objects implements AutoCloseable {
             for (Future<CompletedPart> f : pending) {
                 done.add(f.get());
             }
-            beforeComplete.run();
             CrashPoint.reached("compose-before-complete");
             client.completeMultipartUpload(b -> b.bucket(bucket(target)).key(key(target)).uploadId(id).multipartUpload(m -> m.parts(done)));
         } catch (InterruptedException e) {
