@@ -189,9 +189,10 @@ public final class Experiment implements Callable<Integer> {
             // a savepoint at the first instant of RUNNING holds next to nothing; after a checkpoint the job has counted
             new JobWatch(flink, jobId, output.progressLines()).awaitCompletedCheckpoint(timeout);
             Savepoint.Taken taken = step("savepoint", () -> Savepoint.take(flink, Savepoint.Request.nativeOf(jobId, timeout), output));
-            // a savepoint on S3 (the cluster's savepoint-dir) is read from a local copy, and the tamper uploaded
+            // a savepoint on S3 (the cluster's savepoint-dir): swap-sst fetches what it rewrites and uploads the
+            // tamper; resume reads the records from a local copy
             boolean remote = FlinkFiles.isRemote(taken.savepoint());
-            var dir = SavepointPath.readable(taken.savepoint(), output);
+            var dir = SavepointPath.records(taken.savepoint(), output);
             SwapSst.Request tamper = newValue == null ? null : SwapSst.Request.lastValues(dir, last, newValue, mode, largest);
             SwapSst.Swapped swapped = tamper == null ? null : step("swap-sst", () -> remote
                     ? SwapSst.swapRemote(FlinkFiles.uri(taken.savepoint()), tamper, output)

@@ -44,7 +44,6 @@ import statelab.flink.JobWatch.Outcome;
 import statelab.flink.JobWatch.Verdict;
 import statelab.flink.RestOption;
 import statelab.flink.SavepointPath;
-import statelab.flink.FlinkFiles;
 import statelab.flink.RemoteSavepoint;
 import statelab.flink.TamperLog;
 import statelab.savepoint.RestoreProof;
@@ -128,9 +127,7 @@ public final class Resume implements Callable<Integer> {
         PassThrough split = PassThrough.split(spec, positional);
         String location = PipeInput.argumentOrStdin(split.single("savepoint"), "savepoint", "savepoint path", "swap-sst or savepoint");
         // a remote savepoint: StateLab's records beside _metadata are read from a local copy; Flink gets the URI
-        Path dir = FlinkFiles.isRemote(location)
-                ? RemoteSavepoint.stage(FlinkFiles.uri(location), name -> name.startsWith("_statelab-"), output)
-                : SavepointPath.directory(location);
+        Path dir = SavepointPath.records(location, output);
         try (FlinkRest flink = rest.connect()) {
             Resumed resumed = resume(flink, new Request(dir, job, options, split.passed(), keepOriginal, keepFailed, timeout, verify), output);
             output.result(resumed.plain(), resumed);

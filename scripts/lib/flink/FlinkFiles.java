@@ -101,7 +101,7 @@ public final class FlinkFiles {
             Map<String, String> forCommands = Map.of("attempts.maximum", "1", "retry.limit", "2",
                     "connection.establish.timeout", "5000", "connection.timeout", "10000");
             forCommands.forEach((key, value) -> {
-                if (!config.containsKey("s3." + key) && !config.containsKey("s3a." + key) && !config.containsKey("fs.s3a." + key)) {
+                if (s3Setting(config, key) == null) {
                     config.setString("s3." + key, value);
                 }
             });
@@ -109,6 +109,22 @@ public final class FlinkFiles {
         } catch (RuntimeException e) {
             throw Failure.of(ExitCode.USAGE, "cannot read %s: %s", dir.resolve(GlobalConfiguration.FLINK_CONF_FILENAME), e.getMessage());
         }
+    }
+
+    /**
+     * A setting of Flink's S3 plugin under any of the prefixes it reads ({@code s3.}, {@code s3a.}, {@code fs.s3a.}),
+     * by the first of {@code names} (its spellings) that is set, or null.
+     */
+    public static String s3Setting(Configuration config, String... names) {
+        for (String name : names) {
+            for (String prefix : new String[] {"s3.", "s3a.", "fs.s3a."}) {
+                String value = config.getString(prefix + name, null);
+                if (value != null && !value.isBlank()) {
+                    return value.strip();
+                }
+            }
+        }
+        return null;
     }
 
     /**

@@ -90,6 +90,8 @@ public final class FlinkRest implements AutoCloseable {
     private final RestClient client;
     /** The REST client's configuration: its TLS settings serve the reads Flink's client cannot make (text, not JSON). */
     private final Configuration config;
+    /** For those reads: made at the first, kept for the next (a restored job's output is read once a second). */
+    private java.net.http.HttpClient textClient;
 
     private FlinkRest(URI url, RestClient client, Configuration config) {
         this.url = url;
@@ -269,16 +271,7 @@ public final class FlinkRest implements AutoCloseable {
      */
     public String taskManagerStdout() {
         StringBuilder all = new StringBuilder();
-        java.net.http.HttpClient.Builder builder = java.net.http.HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT);
-        if (url.getScheme().equals("https")) {
-            try {
-                builder.sslContext(org.apache.flink.runtime.net.SSLUtils.createRestSSLContext(config, true));
-            } catch (Exception e) {
-                throw new Failure(ExitCode.USAGE, "cannot make a TLS context for " + url + " from security.ssl.rest.*: "
-                        + RootCause.of(ExceptionUtils.stringifyException(e)), e);
-            }
-        }
-        java.net.http.HttpClient http = builder.build();
+        java.net.http.HttpClient http = textClient();
         for (var tm : send(TaskManagersHeaders.getInstance(), EmptyMessageParameters.getInstance(), EmptyRequestBody.getInstance())
                 .getTaskManagerInfos()) {
             URI stdout = url.resolve("/taskmanagers/" + tm.getResourceId().getResourceIdString() + "/stdout");
@@ -296,6 +289,22 @@ public final class FlinkRest implements AutoCloseable {
             }
         }
         return all.toString();
+    }
+
+    private synchronized java.net.http.HttpClient textClient() {
+        if (textClient == null) {
+            java.net.http.HttpClient.Builder builder = java.net.http.HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT);
+            if (url.getScheme().equals("https")) {
+                try {
+                    builder.sslContext(org.apache.flink.runtime.net.SSLUtils.createRestSSLContext(config, true));
+                } catch (Exception e) {
+                    throw new Failure(ExitCode.USAGE, "cannot make a TLS context for " + url + " from security.ssl.rest.*: "
+                            + RootCause.of(ExceptionUtils.stringifyException(e)), e);
+                }
+            }
+            textClient = builder.build();
+        }
+        return textClient;
     }
 
     public void cancel(JobID jobId) {

@@ -323,9 +323,10 @@ public final class RemoteSavepoint {
             }
             Map<String, String> originals = new java.util.HashMap<>();
             backups.forEach((backup, original) -> originals.put(original, backup));
+            // a backup goes first: its original's new version can then be made from it
             List<Step> steps = order.stream().map(name -> new Step(name,
                     backups.containsKey(name) && manifest.files().containsKey(backups.get(name)) ? backups.get(name) : null,
-                    originals.containsKey(name) && order.indexOf(originals.get(name)) < order.indexOf(name) ? originals.get(name) : null,
+                    originals.containsKey(name) && order.subList(0, order.indexOf(name)).contains(originals.get(name)) ? originals.get(name) : null,
                     null)).toList();
             writeRecord(local.resolve(JOURNAL), steps);
             return upload(local, dir, fs, steps, manifest, progress);
@@ -344,8 +345,8 @@ public final class RemoteSavepoint {
         try (InStore store = new InStore(dir, progress)) {
             for (Step step : steps) {
                 Path file = local.resolve(step.name());
-                org.apache.flink.core.fs.Path target = new org.apache.flink.core.fs.Path(new org.apache.flink.core.fs.Path(dir), step.name());
-                URI targetUri = target.toUri();
+                URI targetUri = child(dir, step.name());
+                org.apache.flink.core.fs.Path target = new org.apache.flink.core.fs.Path(targetUri);
                 if (step.upload() != null) {
                     store.abort(targetUri, step.upload());
                 }

@@ -89,7 +89,7 @@ public final class S3Objects implements AutoCloseable {
         if (!FlinkPlugins.servesS3(location.getScheme())) {
             return Optional.empty();
         }
-        if (setting(config, "aws.credentials.provider") != null) {
+        if (FlinkFiles.s3Setting(config, "aws.credentials.provider") != null) {
             progress.accept("config.yaml names its own S3 credentials provider: objects go up whole, without server-side copies");
             return Optional.empty();
         }
@@ -98,14 +98,14 @@ public final class S3Objects implements AutoCloseable {
                 // every upload: checksums only where the API requires them, as Flink's S3 plugin sends them
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                .forcePathStyle(Boolean.parseBoolean(setting(config, "path.style.access", "path-style-access")))
+                .forcePathStyle(Boolean.parseBoolean(FlinkFiles.s3Setting(config, "path.style.access", "path-style-access")))
                 .credentialsProvider(credentials(config));
-        String endpoint = setting(config, "endpoint");
+        String endpoint = FlinkFiles.s3Setting(config, "endpoint");
         if (endpoint != null) {
-            boolean ssl = !"false".equalsIgnoreCase(setting(config, "connection.ssl.enabled"));
+            boolean ssl = !"false".equalsIgnoreCase(FlinkFiles.s3Setting(config, "connection.ssl.enabled"));
             builder.endpointOverride(URI.create(endpoint.contains("://") ? endpoint : (ssl ? "https://" : "http://") + endpoint));
         }
-        String region = Optional.ofNullable(setting(config, "endpoint.region")).or(() -> Optional.ofNullable(System.getenv("AWS_REGION")))
+        String region = Optional.ofNullable(FlinkFiles.s3Setting(config, "endpoint.region")).or(() -> Optional.ofNullable(System.getenv("AWS_REGION")))
                 .or(() -> Optional.ofNullable(System.getenv("AWS_DEFAULT_REGION"))).orElse(null);
         // no region said: any signs for a custom endpoint, and on AWS the client follows the bucket to its own
         builder.region(Region.of(region != null ? region : "us-east-1")).crossRegionAccessEnabled(region == null && endpoint == null);
@@ -117,26 +117,13 @@ public final class S3Objects implements AutoCloseable {
         }
     }
 
-    /** A setting of Flink's S3 plugin under any of its prefixes and spellings, or null. */
-    static String setting(Configuration config, String... names) {
-        for (String name : names) {
-            for (String prefix : new String[] {"s3.", "s3a.", "fs.s3a."}) {
-                String value = config.getString(prefix + name, null);
-                if (value != null && !value.isBlank()) {
-                    return value.strip();
-                }
-            }
-        }
-        return null;
-    }
-
     private static AwsCredentialsProvider credentials(Configuration config) {
-        String access = setting(config, "access.key", "access-key");
-        String secret = setting(config, "secret.key", "secret-key");
+        String access = FlinkFiles.s3Setting(config, "access.key", "access-key");
+        String secret = FlinkFiles.s3Setting(config, "secret.key", "secret-key");
         if (access == null || secret == null) {
             return DefaultCredentialsProvider.builder().build();
         }
-        String token = setting(config, "session.token");
+        String token = FlinkFiles.s3Setting(config, "session.token");
         return StaticCredentialsProvider.create(token == null ? AwsBasicCredentials.create(access, secret)
                 : AwsSessionCredentials.create(access, secret, token));
     }

@@ -36,6 +36,16 @@ public final class SavepointPath {
     }
 
     /**
+     * The savepoint at {@code location} as a directory holding its {@value #METADATA} and StateLab's records
+     * ({@code _statelab-*.json}): itself, or for one on a remote file system a local copy with those files only
+     * (what {@code resume} reads; the SSTs stay in the store).
+     */
+    public static Path records(String location, Output output) {
+        return FlinkFiles.isRemote(location)
+                ? RemoteSavepoint.stage(FlinkFiles.uri(location), name -> name.startsWith("_statelab-"), output) : directory(location);
+    }
+
+    /**
      * The savepoint at {@code location} as Flink takes it to restore from, checked: a local directory's path, or a
      * remote URI ({@code s3://…}) whose {@value #METADATA} is there (fetched into the local copy to be sure).
      */

@@ -3,6 +3,7 @@ package statelab.flink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.Test;
 import statelab.cli.ExitCode;
 import statelab.cli.Failure;
@@ -38,5 +39,17 @@ class FlinkFilesTest {
                 + "(Service: Amazon S3; Status Code: 403; Error Code: SignatureDoesNotMatch; Request ID: 4442587FB7D0A2F9; "
                 + "S3 Extended Request ID: null; Proxy: null), S3 Extended Request ID: null"));
         assertThat(FlinkFiles.cause(e)).endsWith("Forbidden (Service: Amazon S3; Status Code: 403; Error Code: SignatureDoesNotMatch)");
+    }
+
+    @Test
+    void settingsAreReadUnderEveryPrefixFlinksS3PluginAccepts() {
+        Configuration config = new Configuration();
+        config.setString("fs.s3a.endpoint", "http://127.0.0.1:9000");
+        config.setString("s3a.path-style-access", "true");
+        config.setString("s3.access.key", "k");
+        assertThat(FlinkFiles.s3Setting(config, "endpoint")).isEqualTo("http://127.0.0.1:9000");
+        assertThat(FlinkFiles.s3Setting(config, "path.style.access", "path-style-access")).isEqualTo("true");
+        assertThat(FlinkFiles.s3Setting(config, "access.key", "access-key")).isEqualTo("k");
+        assertThat(FlinkFiles.s3Setting(config, "secret.key", "secret-key")).isNull();
     }
 }

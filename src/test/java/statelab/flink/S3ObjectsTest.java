@@ -156,18 +156,6 @@ class S3ObjectsTest {
     }
 
     @Test
-    void settingsAreReadUnderEveryPrefixFlinksS3PluginAccepts() {
-        Configuration config = new Configuration();
-        config.setString("fs.s3a.endpoint", "http://127.0.0.1:9000");
-        config.setString("s3a.path-style-access", "true");
-        config.setString("s3.access.key", "k");
-        assertThat(S3Objects.setting(config, "endpoint")).isEqualTo("http://127.0.0.1:9000");
-        assertThat(S3Objects.setting(config, "path.style.access", "path-style-access")).isEqualTo("true");
-        assertThat(S3Objects.setting(config, "access.key", "access-key")).isEqualTo("k");
-        assertThat(S3Objects.setting(config, "secret.key", "secret-key")).isNull();
-    }
-
-    @Test
     void onlyTheSchemesOfFlinksS3PluginAreServedAndACustomProviderIsLeftToThePlugin() {
         List<String> said = new ArrayList<>();
         assertThat(S3Objects.open(URI.create("hdfs://nn/x"), new Configuration(), said::add)).isEmpty();
