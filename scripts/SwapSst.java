@@ -348,26 +348,27 @@ public final class SwapSst implements Callable<Integer> {
         }
 
         /**
-         * The first candidate holding at least --last entries: a savepoint taken right after a flush can have a newest
-         * SST with a single entry. When none has enough (a job with few keys), the one holding the most.
+         * The first candidate holding at least --last values: a savepoint taken right after a flush can have a newest
+         * SST with a single entry, or only tombstones and merge operands (a ListState's adds), which hold no value to
+         * change. When none has enough (a job with few keys), the one holding the most.
          */
         private StateFile choose(List<StateFile> candidates) {
             if (candidates.size() == 1) {
                 return candidates.get(0);
             }
             StateFile most = candidates.get(0);
-            long mostEntries = -1;
+            long mostValues = -1;
             for (StateFile candidate : candidates) {
                 fetch.accept(candidate);
-                long entries = SstFile.inspect(candidate).entries();
-                if (entries >= r.last()) {
+                long values = SstFile.inspect(candidate).values();
+                if (values >= r.last()) {
                     return candidate;
                 }
-                if (entries > mostEntries) {
+                if (values > mostValues) {
                     most = candidate;
-                    mostEntries = entries;
+                    mostValues = values;
                 }
-                output.progress("%s holds %d entries, fewer than %d: looking at an older SST", candidate.describe(), entries, r.last());
+                output.progress("%s holds %d values, fewer than %d: looking at an older SST", candidate.describe(), values, r.last());
             }
             return most;
         }
@@ -430,7 +431,7 @@ public final class SwapSst implements Callable<Integer> {
 
         /** How many values the block engine changes: --last, or all there are when fewer (said on stderr). */
         private int values(SstFile.Info info, String what) {
-            long values = info.entries() - info.deletions() - info.mergeOperands();
+            long values = info.values();
             if (values < 1) {
                 throw Failure.of(ExitCode.BAD_STATE, "%s holds no values to change (%d deletions, %d merge operands)", what,
                         info.deletions(), info.mergeOperands());

@@ -39,6 +39,11 @@ public final class SstFile {
      */
     public record Info(long size, long entries, long deletions, long mergeOperands, long rangeDeletions, int formatVersion,
                        String compression, String columnFamily, long dataBlocks, long rawKeyBytes, long rawValueBytes) {
+        /** Entries that hold a value to change: neither tombstones nor merge operands. */
+        public long values() {
+            return entries - deletions - mergeOperands;
+        }
+
         /** Entries a plain SstFileReader iterator does not return as they are: tombstones and merge operands. */
         public long hiddenEntries() {
             return deletions + mergeOperands + rangeDeletions;
