@@ -1,5 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
+//JAVA_OPTIONS -XX:TieredStopAtLevel=1
 //SOURCES lib/cli/*.java
 //SOURCES lib/flink/*.java
 //SOURCES lib/savepoint/*.java

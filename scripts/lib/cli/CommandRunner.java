@@ -1,5 +1,6 @@
 //DEPS info.picocli:picocli:4.7.7
-//JAVA_OPTIONS -Xlog:disable -Xlog:all=warning,cds*=off:stderr -XX:+UseSerialGC
+//JAVAC_OPTIONS -XDstringConcat=inline
+//JAVA_OPTIONS -Xlog:disable -Xlog:all=warning,cds*=off,pagesize=off:stderr -XX:+UseSerialGC -XX:+IgnoreUnrecognizedVMOptions -XX:+UseTransparentHugePages
 package statelab.cli;
 
 import java.io.InputStream;
@@ -19,15 +20,21 @@ import picocli.CommandLine.ParseResult;
  *
  * <p>Every command's JVM (the //JAVA_OPTIONS above travel with this file) sends the JVM's own warnings, such as
  * class-data-sharing notes (those silenced: the archive is only a start-up cache), to stderr instead of stdout,
- * which is data; and uses the serial collector, which
- * suits short runs with small heaps.
+ * which is data; and uses the serial collector, which suits short runs with small heaps. Its heap asks Linux for
+ * transparent huge pages where the kernel gives them on request ({@code madvise} or {@code always}): a fresh page
+ * is expensive to touch the first time on virtual machines like the one bench/sst-engine ran on, and a command
+ * that reads an 8 MiB index block touches a few thousand of them (swap-sst {@code --in-place} on 1 GiB: 21,500
+ * page faults and 0.78 s, 11,000 and 0.67 s with them). Where there are none the option does nothing, its note
+ * silenced ({@code pagesize=off}); a JVM that does not know the option (it is Linux's) ignores it.
  */
 public final class CommandRunner {
     private CommandRunner() {}
 
     /** Runs {@code command} with {@code args} and exits the JVM with its exit code. */
     public static void main(Object command, String[] args) {
-        System.exit(execute(command, args));
+        int code = execute(command, args);
+        ClassDataArchive.loadCommonClassesIfArchiving();
+        System.exit(code);
     }
 
     /** Runs {@code command} with {@code args} on the process's own stdout/stderr. */

@@ -31,9 +31,11 @@ public final class FlinkFiles {
     private static boolean initialized;
     /**
      * The AWS SDK inside the S3 plugin logs through java.util.logging, not log4j: a deprecation notice and a missing
-     * mime.types on every start. Held here, as java.util.logging keeps only weak references to its loggers.
+     * mime.types on every start. Held here, as java.util.logging keeps only weak references to its loggers; set when
+     * a file system is first made, not when this class loads: starting java.util.logging looks for services in every
+     * jar of the classpath (~20 ms of swap-sst on a local file, which only asks {@link #isRemote}).
      */
-    private static final java.util.logging.Logger AWS_SDK_LOG = java.util.logging.Logger.getLogger("com.amazonaws");
+    private static java.util.logging.Logger awsSdkLog;
 
     private FlinkFiles() {}
 
@@ -136,7 +138,8 @@ public final class FlinkFiles {
             if (!initialized) {
                 Configuration config = configuration();
                 if (FlinkPlugins.servesS3(uri.getScheme())) {
-                    AWS_SDK_LOG.setLevel(java.util.logging.Level.SEVERE);
+                    awsSdkLog = java.util.logging.Logger.getLogger("com.amazonaws");
+                    awsSdkLog.setLevel(java.util.logging.Level.SEVERE);
                     System.setProperty("aws.java.v1.disableDeprecationAnnouncement", "true");
                     Path root = FlinkPlugins.root(progress);
                     FileSystem.initialize(config, new DefaultPluginManager(new DirectoryBasedPluginFinder(root).findPlugins(),

@@ -34,6 +34,10 @@ import org.xerial.snappy.Snappy;
  * minimal varint: snappy reads padded ones, but nothing here needs them.
  */
 public final class SnappyExact {
+    static {
+        SnappyNative.prepare(); // before Snappy loads its library
+    }
+
     /** The longest copy element (copy-2's and copy-4's limit); longer matches are several copies. */
     private static final int MAX_COPY = 64;
     /** A piece costs at most 6 bytes per byte (a 1-byte literal with 4 length bytes). */

@@ -23,6 +23,10 @@ import org.xerial.snappy.Snappy;
  * how {@link Encoder} streams, and why {@link Decoder} needs only a bounded window of history.
  */
 public final class SnappyStream {
+    static {
+        SnappyNative.prepare(); // before Snappy loads its library
+    }
+
     /** The input unit of Snappy's compressor: its copies reach at most this far back, minus one. */
     public static final int FRAGMENT = 1 << 16;
     /**
@@ -357,6 +361,10 @@ public final class SnappyStream {
      * does not close the sink.
      */
     public static final class Encoder extends OutputStream {
+        static {
+            SnappyNative.prepare(); // before Snappy loads its library
+        }
+
         /** Where compressed bytes go; a lambda that writes a file and updates a {@link BlockChecksum}, say. */
         @FunctionalInterface
         public interface Sink {

@@ -20,6 +20,10 @@ import org.xerial.snappy.Snappy;
  * format_version); anything else is refused for the blocks that must be decoded, and copied as is otherwise.
  */
 public final class StoredBlock {
+    static {
+        SnappyNative.prepare(); // before Snappy loads its library
+    }
+
     public static final int NO_COMPRESSION = 0;
     public static final int SNAPPY = 1;
 

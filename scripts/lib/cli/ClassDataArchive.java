@@ -1,0 +1,62 @@
+package statelab.cli;
+
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Fills the class-data archive JBang writes for each script (catalog {@code "cds": true}) with the classes most
+ * commands need, not only those of the run that happened to write it.
+ *
+ * <p>JBang starts a script's first run with {@code -XX:ArchiveClassesAtExit}: the JVM records the classes that run
+ * loaded, and every later run maps them from the archive instead of reading, parsing and verifying them. What is
+ * recorded is what the first run did, and a first run is often {@code --version} or {@code --help} (every
+ * benchmark starts so, and CI's first runs too): then every later {@code --json} loaded Jackson's serializers from
+ * their jars, about 150 ms of the 1 s of {@code swap-sst --in-place} on 1 GiB (bench/sst-engine). So a run that
+ * writes the archive also writes and reads a result of the usual shapes before it exits. It costs a run that does
+ * not write one a read of {@code /proc/self/cmdline} (about 1 ms); where there is no such file it does nothing.
+ */
+final class ClassDataArchive {
+    private static final String DUMP_OPTION = "\0-XX:ArchiveClassesAtExit=";
+
+    private ClassDataArchive() {}
+
+    /** A result of the shapes commands print: the warm-up's sample. */
+    record Sample(String name, long count, int subtask, boolean inline, Double ratio, Path file, Kind kind,
+            List<Long> values, Map<String, Object> fields, Sample nested) {}
+
+    enum Kind { SAMPLE }
+
+    /** When this JVM is writing a class-data archive, loads the classes of JSON output and input. */
+    static void loadCommonClassesIfArchiving() {
+        if (!archiving()) {
+            return;
+        }
+        try {
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("text", "a");
+            fields.put("number", 1);
+            fields.put("missing", null);
+            fields.put("list", List.of("b"));
+            Sample inner = new Sample("inner", 1, 0, false, null, null, Kind.SAMPLE, List.of(), Map.of(), null);
+            Sample sample = new Sample("outer", 2, 1, true, 0.5, Path.of("sample"), Kind.SAMPLE, List.of(1L, 2L), fields, inner);
+            String json = Output.toJson(sample);
+            Output.mapper().readTree(json).get("name").asText();
+            Output.mapper().valueToTree(sample);
+        } catch (RuntimeException | java.io.IOException e) {
+            // Only the archive's contents depend on this: a later run loads what is missing from the jars.
+        }
+    }
+
+    private static boolean archiving() {
+        try (FileInputStream in = new FileInputStream("/proc/self/cmdline")) {
+            return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1).contains(DUMP_OPTION);
+        } catch (IOException | SecurityException e) {
+            return false;
+        }
+    }
+}
