@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import statelab.cli.ClassDataArchive;
 import statelab.cli.CommandRunner;
 import statelab.cli.ExitCode;
 import statelab.cli.Failure;
@@ -38,7 +39,7 @@ import statelab.savepoint.StateScan;
 @Command(name = "diff", mixinStandardHelpOptions = true, version = "StateLab diff (Flink 2.3.0)",
         description = {"Compare the keyed state of two savepoints, key by key: added, removed, changed (old -> new).",
                 "Exit 0: the same state; 12: it differs."})
-public final class Diff implements Callable<Integer> {
+public final class Diff implements Callable<Integer>, ClassDataArchive.Exercised {
     @Mixin Output output;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "SAVEPOINT_A", description = "The first savepoint (the original).")
@@ -74,6 +75,12 @@ public final class Diff implements Callable<Integer> {
         public boolean differs() {
             return counts.stream().anyMatch(Counts::differs);
         }
+    }
+
+    /** Run while the class-data archive is written (see ClassDataArchive): the table format's own paths. */
+    @Override
+    public void exercise() {
+        statelab.sst.format.StoredBlock.exercise();
     }
 
     @Override

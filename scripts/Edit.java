@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import statelab.cli.ClassDataArchive;
 import statelab.cli.CommandRunner;
 import statelab.cli.ExitCode;
 import statelab.cli.Failure;
@@ -50,7 +51,7 @@ import statelab.savepoint.StateScan;
         description = {"Edit a savepoint's keyed state consistently (--set KEY=VALUE, --delete KEY, --zero-last N) into a NEW",
                 "savepoint directory (the input is never modified); print its path.",
                 "MapState: --map-key MAPKEY names the entry; ListState: --set KEY=A,B,C gives the elements."})
-public final class Edit implements Callable<Integer> {
+public final class Edit implements Callable<Integer>, ClassDataArchive.Exercised {
     @Mixin Output output;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "SAVEPOINT", description = "The savepoint (default: read from stdin).")
@@ -83,6 +84,12 @@ public final class Edit implements Callable<Integer> {
 
     /** What edit prints with --json. */
     public record Edited(String savepoint, String from, String operator, String state, List<Changed> changed) {}
+
+    /** Run while the class-data archive is written (see ClassDataArchive): the table format's own paths. */
+    @Override
+    public void exercise() {
+        statelab.sst.format.StoredBlock.exercise();
+    }
 
     @Override
     public Integer call() {

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import statelab.cli.ClassDataArchive;
 import statelab.cli.CommandRunner;
 import statelab.cli.ExitCode;
 import statelab.cli.Failure;
@@ -36,7 +37,7 @@ import statelab.savepoint.StateScan;
 @Command(name = "inspect", mixinStandardHelpOptions = true, version = "StateLab inspect (Flink 2.3.0)",
         description = {"Show what a savepoint (argument or stdin) holds: operators, keyed states and their types, files.",
                 "--entries: every entry of the keyed state, decoded (key group, key, namespace, map key, value)."})
-public final class Inspect implements Callable<Integer> {
+public final class Inspect implements Callable<Integer>, ClassDataArchive.Exercised {
     @Mixin Output output;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "SAVEPOINT", description = "The savepoint directory (default: read from stdin).")
@@ -59,6 +60,12 @@ public final class Inspect implements Callable<Integer> {
 
     /** What {@code --entries} reports at its end (stderr on a terminal; the JSON lines carry the entries). */
     public record Scanned(long entries, long undecoded) {}
+
+    /** Run while the class-data archive is written (see ClassDataArchive): the table format's own paths. */
+    @Override
+    public void exercise() {
+        statelab.sst.format.StoredBlock.exercise();
+    }
 
     @Override
     public Integer call() {

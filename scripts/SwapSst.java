@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import statelab.cli.ClassDataArchive;
 import statelab.cli.AtomicFile;
 import statelab.cli.CommandRunner;
 import statelab.cli.ExitCode;
@@ -59,7 +60,7 @@ import statelab.sst.rewrite.InPlacePatch;
 @Command(name = "swap-sst", mixinStandardHelpOptions = true, version = "StateLab swap-sst (rocksdbjni 10.10.1)",
         description = {"Replace the values of the last N entries (in key order) of an SST of a native savepoint.",
                 "Takes a savepoint directory (argument or stdin) or a single SST file; prints the same path."})
-public final class SwapSst implements Callable<Integer> {
+public final class SwapSst implements Callable<Integer>, ClassDataArchive.Exercised {
     @Mixin Output output;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "PATH",
@@ -183,6 +184,12 @@ public final class SwapSst implements Callable<Integer> {
         public static Request lastValues(Path savepoint, int last, byte[] value, Mode mode, boolean largest) {
             return new Request(savepoint, last, value, null, null, null, null, mode, false, largest, false, false);
         }
+    }
+
+    /** Run while the class-data archive is written (see ClassDataArchive): the table format's own paths. */
+    @Override
+    public void exercise() {
+        statelab.sst.format.StoredBlock.exercise();
     }
 
     @Override

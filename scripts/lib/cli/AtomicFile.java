@@ -40,7 +40,7 @@ public final class AtomicFile implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             sweep(dir, target.getFileName().toString());
-            Path tmp = Files.createTempFile(dir, prefix(target.getFileName().toString()) + ProcessHandle.current().pid() + "-", ".tmp");
+            Path tmp = createTemp(dir, prefix(target.getFileName().toString()) + ProcessHandle.current().pid() + "-");
             PENDING.add(tmp);
             try {
                 Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
@@ -50,6 +50,26 @@ public final class AtomicFile implements AutoCloseable {
             return new AtomicFile(target.toAbsolutePath(), tmp);
         } catch (IOException e) {
             throw Failure.of(ExitCode.CANNOT_WRITE, "cannot write in %s: %s", dir, reason(e));
+        }
+    }
+
+    /** Numbers the temporary files of this process; the pid in their names keeps other processes' apart. */
+    private static final java.util.concurrent.atomic.AtomicLong NEXT = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * A new empty file {@code <prefix><n>.tmp}, created only if it did not exist. Not {@link Files#createTempFile},
+     * whose random names start a {@code SecureRandom} (about 35 ms of a command's start, bench/sst-engine): the pid
+     * in the prefix and a counter make the name unique, and a file left by an earlier process with the same pid is
+     * stepped over.
+     */
+    private static Path createTemp(Path dir, String prefix) throws IOException {
+        while (true) {
+            Path tmp = dir.resolve(prefix + NEXT.incrementAndGet() + ".tmp");
+            try {
+                return Files.createFile(tmp);
+            } catch (FileAlreadyExistsException taken) {
+                // a killed run with this pid left it (the sweep spares a file whose pid is alive: this one's)
+            }
         }
     }
 

@@ -20,7 +20,7 @@ import java.util.Map;
  * writes the archive also writes and reads a result of the usual shapes before it exits. It costs a run that does
  * not write one a read of {@code /proc/self/cmdline} (about 1 ms); where there is no such file it does nothing.
  */
-final class ClassDataArchive {
+public final class ClassDataArchive {
     private static final String DUMP_OPTION = "\0-XX:ArchiveClassesAtExit=";
 
     private ClassDataArchive() {}
@@ -31,10 +31,27 @@ final class ClassDataArchive {
 
     enum Kind { SAMPLE }
 
-    /** When this JVM is writing a class-data archive, loads the classes of JSON output and input. */
-    static void loadCommonClassesIfArchiving() {
+    /** A command with work of its own to run while the archive is written: typically a small sample of its job. */
+    public interface Exercised {
+        void exercise();
+    }
+
+    /**
+     * When this JVM is writing a class-data archive, loads every class of the script's own jar (StateLab's code:
+     * loaded, not initialized), runs the command's {@link Exercised#exercise}, and loads the classes of JSON output
+     * and input.
+     */
+    static void loadCommonClassesIfArchiving(Object command) {
         if (!archiving()) {
             return;
+        }
+        loadOwnClasses();
+        if (command instanceof Exercised e) {
+            try {
+                e.exercise();
+            } catch (RuntimeException | LinkageError ignored) {
+                // the archive holds less, nothing else changes
+            }
         }
         try {
             Map<String, Object> fields = new LinkedHashMap<>();
@@ -49,6 +66,30 @@ final class ClassDataArchive {
             Output.mapper().valueToTree(sample);
         } catch (RuntimeException | java.io.IOException e) {
             // Only the archive's contents depend on this: a later run loads what is missing from the jars.
+        }
+    }
+
+    /**
+     * Loads, without initializing, each StateLab class of the jar this class came from: a command then finds its
+     * own classes in the archive whichever of its paths the first run took, and the jars of the libraries they
+     * name need not be searched for them.
+     */
+    private static void loadOwnClasses() {
+        ClassLoader loader = ClassDataArchive.class.getClassLoader();
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(
+                Path.of(ClassDataArchive.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toFile())) {
+            for (var entries = jar.entries(); entries.hasMoreElements();) {
+                String name = entries.nextElement().getName();
+                if (name.startsWith("statelab/") && name.endsWith(".class")) {
+                    try {
+                        Class.forName(name.substring(0, name.length() - 6).replace('/', '.'), false, loader);
+                    } catch (ClassNotFoundException | LinkageError e) {
+                        // a class that cannot load here is left to the run that needs it
+                    }
+                }
+            }
+        } catch (IOException | java.net.URISyntaxException | RuntimeException e) {
+            // not run from a jar (tests run from class directories): nothing to load
         }
     }
 

@@ -33,7 +33,7 @@ public final class CommandRunner {
     /** Runs {@code command} with {@code args} and exits the JVM with its exit code. */
     public static void main(Object command, String[] args) {
         int code = execute(command, args);
-        ClassDataArchive.loadCommonClassesIfArchiving();
+        ClassDataArchive.loadCommonClassesIfArchiving(command);
         System.exit(code);
     }
 

@@ -37,7 +37,7 @@ public enum ExitCode {
     public static Map<String, String> helpList() {
         Map<String, String> list = new LinkedHashMap<>();
         for (ExitCode c : values()) {
-            list.put(String.format("%2d", c.code), c.meaning);
+            list.put(c.code < 10 ? " " + c.code : Integer.toString(c.code), c.meaning); // "%2d" without a Formatter
         }
         return list;
     }

@@ -206,6 +206,19 @@ public final class StoredBlock {
         return withTrailer(out, n, compression, checksumType);
     }
 
+    /**
+     * Encodes and decodes a small block with Snappy and each checksum: what a command that reads tables runs
+     * once when the class-data archive is written (see statelab.cli.ClassDataArchive), so that the classes of
+     * the checksums and of snappy-java come from the archive afterwards.
+     */
+    public static void exercise() {
+        byte[] contents = new byte[256];
+        for (int type : new int[] {CRC32C, XXHASH64, XXH3}) {
+            byte[] stored = encode(contents, contents.length, SNAPPY, type);
+            decode(stored, new BlockHandle(0, stored.length - BlockHandle.TRAILER), type, "sample block");
+        }
+    }
+
     /** Writes the trailer (type byte, checksum of {@code out[0, n]}) after the {@code n} content bytes of {@code out}. */
     private static byte[] withTrailer(byte[] out, int n, int compression, int checksumType) {
         out[n] = (byte) compression;
