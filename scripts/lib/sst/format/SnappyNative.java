@@ -1,3 +1,4 @@
+//FILES org-xerial-snappy.properties=org-xerial-snappy.properties
 package statelab.sst.format;
 
 import java.io.IOException;

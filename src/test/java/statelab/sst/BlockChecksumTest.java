@@ -13,8 +13,8 @@ import statelab.sst.format.BlockChecksum;
 import statelab.sst.format.StoredBlock;
 
 /**
- * The streaming block checksum gives what {@link StoredBlock#checksum} gives for the whole block, for every
- * supported type: every content length from 0 to 2100 (XXH3's 0..16, 17..128, 129..240 paths and its stripe and
+ * The block checksum (streamed, and {@link StoredBlock#checksum} for a whole block) gives what RocksDB's definition
+ * gives, computed independently with zero-allocation-hashing and the JDK's CRC-32C, for every supported type: every content length from 0 to 2100 (XXH3's 0..16, 17..128, 129..240 paths and its stripe and
  * 1 KiB block boundaries on the long path; XXH64's 32-byte stripes) and a few lengths of several MiB, fed whole,
  * byte by byte and in random pieces. The streaming XXH3 and XXH64 are also held to zero-allocation-hashing's
  * full 64 bits.
@@ -33,7 +33,8 @@ class BlockChecksumTest {
         for (int length = 0; length <= SHORT_LENGTHS; length++) {
             byte compression = (byte) random.nextInt(8);
             block[length] = compression;
-            int expected = StoredBlock.checksum(type, block, 0, length);
+            int expected = reference(type, block, length);
+            assertThat(StoredBlock.checksum(type, block, 0, length)).as("length %d StoredBlock", length).isEqualTo(expected);
             assertThat(whole(type, block, length, compression)).as("length %d whole", length).isEqualTo(expected);
             assertThat(byteByByte(type, block, length, compression)).as("length %d byte by byte", length).isEqualTo(expected);
             assertThat(inPieces(type, block, length, compression, random, 1 + random.nextInt(300)))
@@ -49,7 +50,8 @@ class BlockChecksumTest {
             byte[] block = new byte[length + 1];
             random.nextBytes(block);
             block[length] = (byte) StoredBlock.SNAPPY;
-            int expected = StoredBlock.checksum(type, block, 0, length);
+            int expected = reference(type, block, length);
+            assertThat(StoredBlock.checksum(type, block, 0, length)).as("length %d StoredBlock", length).isEqualTo(expected);
             assertThat(whole(type, block, length, (byte) StoredBlock.SNAPPY)).as("%d whole", length).isEqualTo(expected);
             assertThat(byteByByte(type, block, length, (byte) StoredBlock.SNAPPY)).as("%d byte by byte", length).isEqualTo(expected);
             for (int maxPiece : new int[] {7, 300, 70_000}) {
@@ -101,6 +103,26 @@ class BlockChecksumTest {
         checksum.finish((byte) 0);
         assertThatThrownBy(() -> checksum.finish((byte) 0)).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> checksum.update(new byte[1], 0, 1)).isInstanceOf(IllegalStateException.class);
+    }
+
+    /**
+     * The trailer checksum by RocksDB's definition (table/format.cc ComputeBuiltinChecksum and
+     * ModifyChecksumForLastByte), computed with zero-allocation-hashing and the JDK's CRC-32C: independent of
+     * {@link BlockChecksum}, which the product uses for whole and streamed blocks alike.
+     */
+    static int reference(int type, byte[] block, int length) {
+        return switch (type) {
+            case StoredBlock.NO_CHECKSUM -> 0;
+            case StoredBlock.CRC32C -> {
+                java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+                crc.update(block, 0, length + 1);
+                int c = (int) crc.getValue();
+                yield ((c >>> 15) | (c << 17)) + 0xa282ead8;
+            }
+            case StoredBlock.XXHASH64 -> (int) LongHashFunction.xx().hashBytes(block, 0, length + 1);
+            case StoredBlock.XXH3 -> (int) LongHashFunction.xx3().hashBytes(block, 0, length) ^ (block[length] & 0xff) * 0x6b9083d9;
+            default -> throw new IllegalArgumentException("type " + type);
+        };
     }
 
     static int whole(int type, byte[] block, int length, byte compression) {
