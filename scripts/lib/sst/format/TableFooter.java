@@ -53,12 +53,23 @@ public record TableFooter(int checksumType, BlockHandle metaindex, BlockHandle i
 
     public static void readFully(FileChannel ch, ByteBuffer into, long position) throws IOException {
         long at = position;
-        while (into.hasRemaining()) {
-            int n = ch.read(into, at);
-            if (n < 0) {
-                throw new BadTable("unexpected end of file at byte " + at);
+        int limit = into.limit();
+        try {
+            while (into.hasRemaining()) {
+                // at most READ_CHUNK per call: the JDK reads into a heap buffer through a temporary direct buffer as
+                // large as the request, which for a table's index block is megabytes allocated and touched once more
+                into.limit((int) Math.min(limit, (long) into.position() + READ_CHUNK));
+                int n = ch.read(into, at);
+                if (n < 0) {
+                    throw new BadTable("unexpected end of file at byte " + at);
+                }
+                at += n;
+                into.limit(limit);
             }
-            at += n;
+        } finally {
+            into.limit(limit);
         }
     }
+
+    private static final int READ_CHUNK = 1 << 20;
 }
