@@ -87,6 +87,11 @@ public final class CommandRunner {
         // No Groovy closures in our annotations: without this picocli looks up groovy.lang.Closure for every
         // object it creates, a miss that searches each jar of the classpath (~40 ms on swap-sst's, measured).
         System.setProperty("picocli.disable.closures", "true");
+        // No option of ours is a java.sql or java.time type (Duration has its own converter, registered below):
+        // picocli looks each of those up by reflection when a CommandLine is made, about 20 ms of every start.
+        if (System.getProperty("picocli.converters.excludes") == null) {
+            System.setProperty("picocli.converters.excludes", "java\\.(sql|time)\\..*");
+        }
         CommandLine cl = new CommandLine(command);
         cl.registerConverter(Duration.class, Durations::parse);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
