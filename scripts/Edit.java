@@ -7,8 +7,8 @@
 //DESCRIPTION Write a consistent logical edit of a savepoint's keyed state (--set, --delete, --zero-last) as a new savepoint.
 package statelab;
 
-import java.nio.charset.StandardCharsets;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -30,9 +30,9 @@ import statelab.cli.ExitCode;
 import statelab.cli.Failure;
 import statelab.cli.Output;
 import statelab.cli.PipeInput;
-import statelab.flink.SavepointPath;
 import statelab.flink.FlinkFiles;
 import statelab.flink.RemoteSavepoint;
+import statelab.flink.SavepointPath;
 import statelab.flink.TamperLog;
 import statelab.savepoint.FlinkKeyCodec;
 import statelab.savepoint.SavepointEditor;

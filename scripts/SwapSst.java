@@ -21,30 +21,32 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Predicate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import statelab.cli.ClassDataArchive;
 import statelab.cli.AtomicFile;
+import statelab.cli.ClassDataArchive;
 import statelab.cli.CommandRunner;
 import statelab.cli.ExitCode;
 import statelab.cli.Failure;
 import statelab.cli.HexBytes;
 import statelab.cli.KebabEnum;
 import statelab.cli.Output;
+import statelab.cli.PartialFile;
 import statelab.cli.PipeInput;
-import statelab.flink.SavepointPath;
 import statelab.flink.FlinkFiles;
 import statelab.flink.RemoteSavepoint;
+import statelab.flink.SavepointPath;
 import statelab.flink.TamperLog;
 import statelab.savepoint.FlinkKeyCodec;
-import statelab.savepoint.SavepointLayout;
 import statelab.savepoint.SavepointLayout.StateFile;
+import statelab.savepoint.SavepointLayout;
 import statelab.savepoint.SstFile;
-import statelab.savepoint.SstRewriter;
 import statelab.savepoint.SstRewriter.Change;
 import statelab.savepoint.SstRewriter.Plan;
+import statelab.savepoint.SstRewriter;
 import statelab.sst.rewrite.BlockPatch;
 import statelab.sst.rewrite.BlockRewriter;
 import statelab.sst.rewrite.InPlacePatch;
@@ -167,11 +169,12 @@ public final class SwapSst implements Callable<Integer>, ClassDataArchive.Exerci
     /**
      * What swap-sst prints with --json. {@code bytesWritten} is what went to disk for the SST: the whole file,
      * or with {@code inPlace} the patched regions only; for a savepoint on S3, the bytes sent to the store (what the
-     * store copied itself not counted).
+     * store copied itself not counted). {@code bytesFetched}: on S3, the bytes of the SST fetched from the store (the
+     * block engine reads a few MiB of it); null on local disk, and with {@code --mode full}, which fetches it whole.
      */
     public record Swapped(String savepoint, String sst, String rocksdbName, String operator, Integer subtask, String columnFamily,
                           boolean inline, long entries, List<Changed> changed, long bytesBefore, long bytesAfter, String backup,
-                          boolean dryRun, long millis, Mode mode, boolean inPlace, long bytesWritten) {}
+                          boolean dryRun, long millis, Mode mode, boolean inPlace, long bytesWritten, Long bytesFetched) {}
 
     /**
      * The tamper to make: the typed form of this command's options. {@code path} is a savepoint directory (or its
@@ -223,10 +226,13 @@ public final class SwapSst implements Callable<Integer>, ClassDataArchive.Exerci
     public static Swapped swapRemote(URI savepoint, Request request, Output output) throws IOException {
         // one SST object (s3://bucket/x.sst), as swap-sst FILE takes one on disk; else a savepoint's directory
         boolean single = RemoteSavepoint.isFile(savepoint, output);
+        // the block engine reads a few MiB of a table and copies the rest: it gets a partial copy, fetched as read
+        // (RocksDB's own reader, --mode full, reads the file whole)
+        boolean partially = request.mode() != Mode.full;
         Path target;
         java.util.function.Consumer<StateFile> fetch = f -> {};
         if (single) {
-            target = RemoteSavepoint.stageFile(savepoint, output);
+            target = partially ? RemoteSavepoint.stageFilePartially(savepoint, output) : RemoteSavepoint.stageFile(savepoint, output);
         } else if (request.largest() || request.state() != null) {
             target = RemoteSavepoint.stage(savepoint, name -> true, output); // every SST's size, or every SST's column family
         } else {
@@ -238,7 +244,12 @@ public final class SwapSst implements Callable<Integer>, ClassDataArchive.Exerci
             RemoteSavepoint.stage(savepoint, name -> !ssts.contains(name) && !ssts.contains(name.replaceFirst("\\.bak$", "")), output);
             fetch = f -> {
                 if (!f.inline() && !Files.isRegularFile(f.path())) {
-                    RemoteSavepoint.stage(savepoint, name -> name.equals(f.fileName()) || name.equals(f.fileName() + ".bak"), output);
+                    Predicate<String> it = name -> name.equals(f.fileName()) || name.equals(f.fileName() + ".bak");
+                    if (partially) {
+                        RemoteSavepoint.stagePartially(savepoint, it, it, output);
+                    } else {
+                        RemoteSavepoint.stage(savepoint, it, output);
+                    }
                 }
             };
         }
@@ -252,6 +263,7 @@ public final class SwapSst implements Callable<Integer>, ClassDataArchive.Exerci
         // always with a backup: on an object store it is the way back, uploaded before the original is replaced
         Swapped local = new Rewrite(new Request(target, request.last(), request.value(), request.file(), request.operator(), request.subtask(),
                 request.state(), request.mode(), false, request.largest(), true, request.dryRun()), output, fetch).run();
+        Long fetched = recordHoles(copy, local);
         long sent = 0;
         if (!request.dryRun()) {
             // the backup is the original as fetched: on S3 the store copies it, and the result goes up as its changed ranges
@@ -268,7 +280,36 @@ public final class SwapSst implements Callable<Integer>, ClassDataArchive.Exerci
                 : Path.of(p).startsWith(copy) ? base + "/" + copy.relativize(Path.of(p)) : p;
         return new Swapped(savepoint.toString(), remote.apply(local.sst()), local.rocksdbName(), local.operator(), local.subtask(),
                 local.columnFamily(), local.inline(), local.entries(), local.changed(), local.bytesBefore(), local.bytesAfter(),
-                remote.apply(local.backup()), local.dryRun(), local.millis(), local.mode(), false, sent);
+                remote.apply(local.backup()), local.dryRun(), local.millis(), local.mode(), false, sent, fetched);
+    }
+
+    /**
+     * After a rewrite of a partial copy (see {@link PartialFile}): records the holes the upload must know of. The
+     * original, now the backup, lacks what was never fetched; the result lacks what was copied from those parts to
+     * the same offsets. A dry run leaves the original where it was, holes and all. Returns the bytes fetched of the
+     * partial copy; null when the SST was not one.
+     */
+    private static Long recordHoles(Path copy, Swapped local) {
+        if (local.inline() || local.sst() == null) {
+            return null;
+        }
+        PartialFile partial = PartialFile.registered(Path.of(local.sst()));
+        if (partial == null) {
+            return null;
+        }
+        partial.unregister();
+        String name = copy.relativize(Path.of(local.sst())).toString();
+        Map<String, List<long[]>> holes = new java.util.HashMap<>();
+        if (local.dryRun()) {
+            holes.put(name, partial.holes());
+        } else {
+            holes.put(name, partial.skipped());
+            if (local.backup() != null) {
+                holes.put(copy.relativize(Path.of(local.backup())).toString(), partial.holes());
+            }
+        }
+        RemoteSavepoint.recordHoles(copy, holes);
+        return partial.fetchedBytes();
     }
 
     /** Rewrites the chosen SST (or, with {@code dryRun}, only says what would change) and records the tamper. */
@@ -555,7 +596,7 @@ public final class SwapSst implements Callable<Integer>, ClassDataArchive.Exerci
             return new Swapped(shown.toString(), sst.toString(), target == null ? null : target.rocksdbName(),
                     target == null ? null : target.operatorLabel(), target == null ? null : target.subtask(), plan.info().columnFamily(),
                     inline, plan.info().entries(), changed, plan.info().size(), bytesAfter, backupPath == null ? null : backupPath.toString(),
-                    r.dryRun(), Duration.between(start, Instant.now()).toMillis(), r.mode(), r.inPlace(), bytesWritten);
+                    r.dryRun(), Duration.between(start, Instant.now()).toMillis(), r.mode(), r.inPlace(), bytesWritten, null);
         }
     }
 

@@ -72,10 +72,11 @@ for i in $(seq 0 "$runs"); do   # round 0 is the warm-up (and resolves the S3 pl
   down=$(s3curl -o "$work/down.sst" -w '%{size_download}' "$endpoint/bench/input.sst")
   up=$(s3curl -T "$work/down.sst" -w '%{size_upload}' -o /dev/null "$endpoint/bench/copy.sst")
   curl_wall=$(echo "$(date +%s.%N) - $t0" | bc)
-  uploaded=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['bytesWritten'])" "$work/s3.json")
-  echo "round $i: $s3 | $local_run | curl $curl_wall s (down $down, up $up bytes) | swap-sst wrote $uploaded bytes" >&2
+  # bytes sent, and bytes of the SST fetched (bytesFetched; a swap-sst without it fetched the object whole)
+  read -r uploaded fetched < <(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['bytesWritten'], d.get('bytesFetched') if d.get('bytesFetched') is not None else d['bytesBefore'])" "$work/s3.json")
+  echo "round $i: $s3 | $local_run | curl $curl_wall s (down $down, up $up bytes) | swap-sst fetched $fetched bytes, sent $uploaded" >&2
   if [ "$i" -gt 0 ]; then
-    echo "$s3 | $local_run | curl $curl_wall $down $up | $uploaded" >>"$work/runs.txt"
+    echo "$s3 | $local_run | curl $curl_wall $down $up | $uploaded $fetched" >>"$work/runs.txt"
   fi
   loads="$loads / $(cut -d' ' -f1-3 /proc/loadavg)"
 done
@@ -97,10 +98,11 @@ def row(name, xs, rss=None):
     ratio = med([w / c for w, c in zip(walls, cu)])
     r = f"{med([x[1] for x in xs]) / 1024:.0f}" if rss else "–"
     print(f"| {name} | {med(walls):.2f} ({min(walls):.2f}–{max(walls):.2f}) | {r} | **{ratio:.2f}×** |")
-row("`swap-sst s3://bench/input.sst` (fetch, rewrite, backup and result made in the store from the changed ranges)", s3, True)
+row("`swap-sst s3://bench/input.sst` (the parts of the SST it reads fetched, rewrite, backup and result made in the store from the changed ranges)", s3, True)
 row("`swap-sst FILE` on local disk", loc, True)
 row("curl GET + curl PUT of the object", cu)
-sent = sorted(int(r[3]) for r in rows)
-print(f"\nBytes moved per s3 run: {size} down, {sent[0]}–{sent[-1]} up (swap-sst's bytesWritten), the rest copied inside the store; curl: {size} down, {size} up.")
+sent = sorted(int(r[3].split()[0]) for r in rows)
+got = sorted(int(r[3].split()[1]) for r in rows)
+print(f"\nBytes moved per s3 run: {got[0]}–{got[-1]} of the SST down (swap-sst's bytesFetched), {sent[0]}–{sent[-1]} up (its bytesWritten), the rest copied inside the store; curl: {size} down, {size} up.")
 EOF
 cat "$out"

@@ -25,6 +25,7 @@ import statelab.cli.CrashPoint;
 import statelab.cli.ExitCode;
 import statelab.cli.Failure;
 import statelab.cli.Output;
+import statelab.cli.PartialFile;
 import statelab.cli.Workspace;
 
 /**
@@ -47,8 +48,22 @@ public final class RemoteSavepoint {
     /** In the local copy while a publish runs: the files still to upload. */
     public static final String JOURNAL = ".statelab-publish.json";
 
-    /** A fetched file: the remote object's size and modification time, and the local file's as fetched. */
-    public record Entry(long size, long modificationTime, long localModified) {}
+    /**
+     * A fetched file: the remote object's size and modification time, and the local file's as fetched. {@code partial}:
+     * only parts of it were fetched (see {@link #stagePartially}); it is never taken for a copy of the object.
+     */
+    public record Entry(long size, long modificationTime, long localModified, boolean partial) {
+        Entry(long size, long modificationTime, long localModified) {
+            this(size, modificationTime, localModified, false);
+        }
+    }
+
+    /**
+     * In the local copy, never uploaded: for each file holding holes (a {@link PartialFile} and what was written from
+     * one), its holes {from, length}. A hole reads as zeros and stands for the remote object's bytes at the same
+     * offsets (of the object the file was fetched from, or, for a rewrite's result, of the original it copied).
+     */
+    public static final String HOLES = ".statelab-holes.json";
 
     /** What the local copy was made from. */
     public record Manifest(String uri, Map<String, Entry> files) {}
@@ -132,6 +147,32 @@ public final class RemoteSavepoint {
     }
 
     private static Path stage(URI dir, Predicate<String> which, boolean savepoint, Output output) {
+        return stage(dir, which, name -> false, savepoint, output);
+    }
+
+    /**
+     * As {@link #stage(URI, Predicate, Output)}, where the files {@code partially} accepts (among those {@code which}
+     * accepts) become {@link PartialFile}s: holes of their size, fetched as they are read, and registered, so that the
+     * table code reads them through {@link PartialFile#open}. For {@code swap-sst}, which reads a few
+     * MiB of a table and copies the rest.
+     */
+    public static Path stagePartially(URI dir, Predicate<String> which, Predicate<String> partially, Output output) {
+        return stage(dir, which, partially, true, output);
+    }
+
+    /** {@link #stageFile} with the file a {@link PartialFile} (see {@link #stagePartially}). */
+    public static Path stageFilePartially(URI file, Output output) {
+        String path = file.getPath();
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        URI dir = URI.create(file.toString().substring(0, file.toString().length() - name.length() - 1));
+        Path copy = stage(dir, name::equals, name::equals, false, output);
+        if (!Files.isRegularFile(copy.resolve(name))) {
+            throw Failure.of(ExitCode.NOT_FOUND, "no object at %s", file);
+        }
+        return copy.resolve(name);
+    }
+
+    private static Path stage(URI dir, Predicate<String> which, Predicate<String> partially, boolean savepoint, Output output) {
         Consumer<String> progress = output.progressLines();
         FileSystem fs = FlinkFiles.of(dir, progress);
         org.apache.flink.core.fs.Path remote = new org.apache.flink.core.fs.Path(dir);
@@ -159,13 +200,15 @@ public final class RemoteSavepoint {
             Files.createDirectories(local);
             Manifest before = readManifest(local).filter(m -> m.uri().equals(dir.toString())).orElse(new Manifest(dir.toString(), Map.of()));
             Map<String, Entry> entries = new TreeMap<>();
+            Map<String, List<long[]>> holes = new TreeMap<>(readHoles(local));
             long fetched = 0;
             for (Map.Entry<String, FileStatus> e : files.entrySet()) {
                 String name = e.getKey();
                 FileStatus status = e.getValue();
                 Path target = local.resolve(name);
                 Entry known = before.files().get(name);
-                boolean current = known != null && known.size() == status.getLen() && known.modificationTime() == status.getModificationTime()
+                boolean current = known != null && !known.partial() && known.size() == status.getLen()
+                        && known.modificationTime() == status.getModificationTime()
                         && Files.isRegularFile(target) && Files.size(target) == status.getLen()
                         && Files.getLastModifiedTime(target).toMillis() == known.localModified();
                 if (current) { // fetched by an earlier command and still what the store holds: kept, asked for or not
@@ -173,6 +216,12 @@ public final class RemoteSavepoint {
                     continue;
                 }
                 if (!(savepoint && name.equals(SavepointPath.METADATA)) && !which.test(name)) {
+                    continue;
+                }
+                if (partially.test(name)) {
+                    PartialFile file = partial(fs, status, target);
+                    holes.put(name, file.holes());
+                    entries.put(name, new Entry(status.getLen(), status.getModificationTime(), Files.getLastModifiedTime(target).toMillis(), true));
                     continue;
                 }
                 // not an AtomicFile, which syncs each file to disk: this copy is a cache, checked against the store
@@ -190,6 +239,7 @@ public final class RemoteSavepoint {
                     Files.deleteIfExists(partial);
                 }
                 fetched += status.getLen();
+                holes.remove(name);
                 entries.put(name, new Entry(status.getLen(), status.getModificationTime(), Files.getLastModifiedTime(target).toMillis()));
             }
             // what the copy holds beyond that is stale (the store's object changed or went): a publish would take it
@@ -202,13 +252,120 @@ public final class RemoteSavepoint {
                     }
                 }
             }
+            holes.keySet().retainAll(entries.keySet());
+            writeHoles(local, holes);
             writeRecord(local.resolve(MANIFEST), new Manifest(dir.toString(), entries));
-            progress.accept("local copy of " + dir + " in " + local + " (" + fetched + " bytes fetched)");
+            long partial = entries.values().stream().filter(Entry::partial).count();
+            progress.accept("local copy of " + dir + " in " + local + " (" + fetched + " bytes fetched"
+                    + (partial > 0 ? "; " + partial + " file(s) fetched as they are read" : "") + ")");
             return local;
         } catch (IOException e) {
             throw Failure.of(ExitCode.FAILURE, "cannot copy %s to %s: %s", dir, local,
                     FlinkFiles.cause(e));
         }
+    }
+
+    /**
+     * {@code target} made a hole as long as the object {@code status} names, and registered as a {@link PartialFile}
+     * that fetches from it. A fetch first checks that the object is still the one staged (length and modification
+     * time): bytes of two versions never meet in one file.
+     */
+    private static PartialFile partial(FileSystem fs, FileStatus status, Path target) throws IOException {
+        Path hole = Files.createTempFile(target.getParent(), ".fetch-", ".tmp");
+        try {
+            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(hole.toFile(), "rw")) {
+                f.setLength(status.getLen());
+            }
+            Files.move(hole, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(hole);
+        }
+        org.apache.flink.core.fs.Path remote = status.getPath();
+        return PartialFile.of(target, status.getLen(), (offset, length, into) -> {
+            FileStatus now = fs.getFileStatus(remote);
+            if (now.getLen() != status.getLen() || now.getModificationTime() != status.getModificationTime()) {
+                throw new IOException(remote + " changed while it was read (" + now.getLen() + " bytes now, " + status.getLen() + " then)");
+            }
+            copyRange(fs, remote, offset, length, into);
+        }).register();
+    }
+
+    /** {@code length} bytes of the remote {@code source} from {@code offset}, written to {@code into} at the same offset. */
+    private static void copyRange(FileSystem fs, org.apache.flink.core.fs.Path source, long offset, long length, java.nio.channels.FileChannel into)
+            throws IOException {
+        try (org.apache.flink.core.fs.FSDataInputStream in = fs.open(source, 1 << 20)) {
+            in.seek(offset);
+            byte[] buffer = new byte[(int) Math.min(1 << 20, length)];
+            long done = 0;
+            while (done < length) {
+                int n = in.read(buffer, 0, (int) Math.min(buffer.length, length - done));
+                if (n < 0) {
+                    throw new java.io.EOFException(source + " ended at byte " + (offset + done) + ", before " + (offset + length));
+                }
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(buffer, 0, n);
+                while (b.hasRemaining()) {
+                    into.write(b, offset + done + b.position());
+                }
+                done += n;
+            }
+        }
+    }
+
+    /**
+     * Records the holes of files in the local copy {@code local} (see {@link #HOLES}): a {@link PartialFile}'s, and
+     * those a rewrite left in its result by copying the unfetched parts to the same offsets. An empty list: none.
+     */
+    public static void recordHoles(Path local, Map<String, List<long[]>> files) {
+        Map<String, List<long[]>> holes = new TreeMap<>(readHoles(local));
+        files.forEach((name, h) -> {
+            if (h.isEmpty()) {
+                holes.remove(name);
+            } else {
+                holes.put(name, h);
+            }
+        });
+        writeHoles(local, holes);
+    }
+
+    static Map<String, List<long[]>> readHoles(Path local) {
+        Path f = local.resolve(HOLES);
+        if (!Files.isRegularFile(f)) {
+            return Map.of();
+        }
+        try {
+            return Output.mapper().readValue(f.toFile(), new com.fasterxml.jackson.core.type.TypeReference<Map<String, List<long[]>>>() {});
+        } catch (IOException e) {
+            throw Failure.of(ExitCode.FAILURE, "cannot read %s: %s (remove the directory to fetch the savepoint again)", f, e.getMessage());
+        }
+    }
+
+    private static void writeHoles(Path local, Map<String, List<long[]>> holes) {
+        try {
+            if (holes.isEmpty()) {
+                Files.deleteIfExists(local.resolve(HOLES));
+            } else {
+                writeRecord(local.resolve(HOLES), holes);
+            }
+        } catch (IOException e) {
+            throw Failure.of(ExitCode.CANNOT_WRITE, "cannot write %s: %s", local.resolve(HOLES), e.getMessage());
+        }
+    }
+
+    /** Fills {@code ranges} of the local {@code name} with the remote {@code source}'s bytes at the same offsets. */
+    private static void fill(Path local, String name, List<long[]> ranges, FileSystem fs, URI source, Consumer<String> progress)
+            throws IOException {
+        if (ranges.isEmpty()) {
+            return;
+        }
+        long bytes = 0;
+        try (java.nio.channels.FileChannel into = java.nio.channels.FileChannel.open(local.resolve(name), java.nio.file.StandardOpenOption.WRITE)) {
+            for (long[] r : ranges) {
+                copyRange(fs, new org.apache.flink.core.fs.Path(source), r[0], r[1], into);
+                bytes += r[1];
+            }
+        }
+        recordHoles(local, Map.of(name, Ranges.minus(readHoles(local).getOrDefault(name, List.of()), ranges)));
+        progress.accept("fetched " + bytes + " bytes of " + source + " into " + local.resolve(name) + "'s holes");
     }
 
     /** Number of files and bytes in the remote savepoint directory {@code dir}. */
@@ -357,12 +514,17 @@ public final class RemoteSavepoint {
                     moved = store.copy(child(dir, step.copyOf()), targetUri);
                 } else if (step.base() != null) {
                     int at = pending.indexOf(step);
-                    moved = store.compose(targetUri, child(dir, step.base()), local.resolve(step.base()), file, id -> {
+                    Consumer<String> started = id -> {
                         pending.set(at, new Step(step.name(), step.copyOf(), step.base(), id));
                         writeRecord(local.resolve(JOURNAL), pending);
-                    });
+                    };
+                    moved = readHoles(local).containsKey(step.base()) || readHoles(local).containsKey(step.name())
+                            ? composeWithHoles(store, fs, local, dir, step, progress, started)
+                            : store.compose(targetUri, child(dir, step.base()), local.resolve(step.base()), file, started);
                 }
                 if (moved == null) {
+                    // a file with holes goes up whole only once they hold the bytes they stand for
+                    fill(local, step.name(), readHoles(local).getOrDefault(step.name(), List.of()), fs, holesSource(dir, step), progress);
                     try (OutputStream out = fs.create(target, FileSystem.WriteMode.OVERWRITE)) {
                         moved = new long[] {Files.copy(file, out), 0};
                     }
@@ -370,7 +532,8 @@ public final class RemoteSavepoint {
                 bytes += moved[0];
                 copied += moved[1];
                 FileStatus status = fs.getFileStatus(target);
-                entries.put(step.name(), new Entry(status.getLen(), status.getModificationTime(), Files.getLastModifiedTime(file).toMillis()));
+                entries.put(step.name(), new Entry(status.getLen(), status.getModificationTime(), Files.getLastModifiedTime(file).toMillis(),
+                        readHoles(local).containsKey(step.name())));
                 pending.removeIf(p -> p.name().equals(step.name()));
                 writeRecord(local.resolve(JOURNAL), pending);
                 progress.accept("uploaded " + target + " (" + status.getLen() + " bytes" + (moved[1] > 0 ? ", " + moved[1] + " of them copied inside the store" : "") + ")");
@@ -382,6 +545,49 @@ public final class RemoteSavepoint {
         writeRecord(local.resolve(MANIFEST), new Manifest(dir.toString(), entries));
         Files.deleteIfExists(local.resolve(JOURNAL));
         return new Published(dir.toString(), steps.stream().map(Step::name).toList(), bytes, copied);
+    }
+
+    /**
+     * The remote object whose bytes the holes of {@code step}'s file stand for, at the same offsets: the original a
+     * backup copies, else the backup the file was rewritten from, else the object it replaces (still the original:
+     * this step is the one that replaces it).
+     */
+    private static URI holesSource(URI dir, Step step) {
+        return child(dir, step.copyOf() != null ? step.copyOf() : step.base() != null ? step.base() : step.name());
+    }
+
+    /**
+     * {@link InStore#compose} for files with holes ({@link #HOLES}): a hole reads as zeros in both files, so the
+     * comparison of the two may only pass over holes they share (there both stand for the base's bytes). Fetches into
+     * each file the holes the other does not have, compares the shared end only above the last hole, and fetches the
+     * holes inside the ranges that go up; what is copied in the store may stay holes.
+     */
+    private static long[] composeWithHoles(InStore store, FileSystem fs, Path local, URI dir, Step step, Consumer<String> progress,
+                                           Consumer<String> started) throws IOException {
+        URI baseObject = child(dir, step.base());
+        Path base = local.resolve(step.base());
+        Path result = local.resolve(step.name());
+        long baseLength = Files.size(base);
+        long resultLength = Files.size(result);
+        long common = Math.min(baseLength, resultLength);
+        Map<String, List<long[]>> holes = readHoles(local);
+        List<long[]> inBase = holes.getOrDefault(step.base(), List.of());
+        List<long[]> inResult = holes.getOrDefault(step.name(), List.of());
+        fill(local, step.base(), Ranges.union(Ranges.minus(Ranges.within(inBase, 0, common), inResult),
+                Ranges.within(inBase, common, baseLength)), fs, baseObject, progress);
+        fill(local, step.name(), Ranges.union(Ranges.minus(Ranges.within(inResult, 0, common), inBase),
+                Ranges.within(inResult, common, resultLength)), fs, baseObject, progress);
+        // the holes are now the same in both: the bytes of the base object at those offsets, never read here
+        List<long[]> shared = readHoles(local).getOrDefault(step.name(), List.of());
+        long known = !shared.isEmpty() && shared.get(0)[0] == 0 ? shared.get(0)[1] : 0;
+        S3Objects.Shared compared = S3Objects.shared(base, result, known, Ranges.end(shared));
+        List<S3Objects.Part> parts = S3Objects.plan(compared);
+        if (parts.isEmpty()) {
+            return null; // uploaded whole, after the holes are filled
+        }
+        List<long[]> uploaded = parts.stream().filter(p -> p instanceof S3Objects.Upload).map(p -> new long[] {p.from(), p.length()}).toList();
+        fill(local, step.name(), Ranges.intersect(readHoles(local).getOrDefault(step.name(), List.of()), uploaded), fs, baseObject, progress);
+        return store.compose(child(dir, step.name()), baseObject, baseLength, result, parts, started);
     }
 
     private static URI child(URI dir, String name) {
@@ -424,6 +630,11 @@ public final class RemoteSavepoint {
 
         long[] copy(URI from, URI to) {
             return run(s -> new long[] {0, s.copy(from, to)}, "copy " + from + " to " + to);
+        }
+
+        long[] compose(URI target, URI base, long baseLength, Path result, List<S3Objects.Part> parts, Consumer<String> started) {
+            return run(s -> s.compose(target, base, baseLength, result, parts, started).map(m -> new long[] {m.uploaded(), m.copied()}).orElse(null),
+                    "write " + target + " from " + base);
         }
 
         long[] compose(URI target, URI base, Path localBase, Path result, Consumer<String> started) {

@@ -149,17 +149,36 @@ public final class S3Objects implements AutoCloseable {
      * {@code baseObject} is not {@code base}'s length.
      */
     public Optional<Moved> compose(URI target, URI baseObject, Path base, Path result, Consumer<String> started) throws IOException {
-        long baseLength;
-        long resultLength;
-        long prefix;
-        long suffix;
+        Shared shared = shared(base, result, 0, 0);
+        return compose(target, baseObject, shared.baseLength(), result, plan(shared), started);
+    }
+
+    /** How two local files compare: their lengths, and the bytes they share at the start and at the end. */
+    public record Shared(long baseLength, long resultLength, long prefix, long suffix) {}
+
+    /**
+     * The bytes {@code base} and {@code result} share at the start, compared from {@code known} on (the bytes before it
+     * are known to be shared), and at the end without reaching below {@code floor} (nor into the shared start).
+     */
+    public static Shared shared(Path base, Path result, long known, long floor) throws IOException {
         try (FileChannel b = FileChannel.open(base, StandardOpenOption.READ); FileChannel r = FileChannel.open(result, StandardOpenOption.READ)) {
-            baseLength = b.size();
-            resultLength = r.size();
-            prefix = commonPrefix(b, r);
-            suffix = commonSuffix(b, r, prefix);
+            long prefix = commonPrefix(b, r, Math.min(known, Math.min(b.size(), r.size())));
+            long suffix = commonSuffix(b, r, Math.min(Math.max(prefix, floor), Math.min(b.size(), r.size())));
+            return new Shared(b.size(), r.size(), prefix, suffix);
         }
-        List<Part> parts = plan(baseLength, resultLength, prefix, suffix);
+    }
+
+    /** The parts of a compose of {@code shared}'s result (see {@link #plan(long, long, long, long)}). */
+    public static List<Part> plan(Shared shared) {
+        return plan(shared.baseLength(), shared.resultLength(), shared.prefix(), shared.suffix());
+    }
+
+    /**
+     * Writes the object {@code target} from {@code parts}: copies of the object {@code baseObject} (which must be
+     * {@code baseLength} bytes long) and uploads of the local {@code result}. Nothing, and nothing written, when
+     * {@code parts} is empty or the base object is not that long.
+     */
+    public Optional<Moved> compose(URI target, URI baseObject, long baseLength, Path result, List<Part> parts, Consumer<String> started) {
         if (parts.isEmpty()) {
             return Optional.empty();
         }
@@ -169,7 +188,8 @@ public final class S3Objects implements AutoCloseable {
         }
         multipart(target, baseObject, head.eTag(), result, parts, started);
         long uploaded = parts.stream().filter(p -> p instanceof Upload).mapToLong(Part::length).sum();
-        return Optional.of(new Moved(uploaded, resultLength - uploaded));
+        long copied = parts.stream().filter(p -> p instanceof Copy).mapToLong(Part::length).sum();
+        return Optional.of(new Moved(uploaded, copied));
     }
 
     /** Aborts the multipart upload {@code id} to {@code target}, left by an interrupted run; quiet if it is gone. */
@@ -331,10 +351,15 @@ public final class S3Objects implements AutoCloseable {
 
     /** How many leading bytes {@code a} and {@code b} share. */
     static long commonPrefix(FileChannel a, FileChannel b) throws IOException {
+        return commonPrefix(a, b, 0);
+    }
+
+    /** How many leading bytes {@code a} and {@code b} share, the first {@code from} taken as shared. */
+    static long commonPrefix(FileChannel a, FileChannel b, long from) throws IOException {
         long limit = Math.min(a.size(), b.size());
         ByteBuffer x = ByteBuffer.allocateDirect(1 << 20);
         ByteBuffer y = ByteBuffer.allocateDirect(1 << 20);
-        long at = 0;
+        long at = from;
         while (at < limit) {
             int n = (int) Math.min(x.capacity(), limit - at);
             fill(a, x, at, n);

@@ -73,7 +73,7 @@ public final class SstFile {
     public static Info inspect(Path file) {
         long size;
         int formatVersion;
-        try (FileChannel ch = FileChannel.open(file)) {
+        try (FileChannel ch = statelab.cli.PartialFile.open(file)) {
             size = ch.size();
             if (size < FOOTER_TAIL) {
                 throw Failure.of(ExitCode.BAD_STATE, "%s is not a RocksDB SST file: %d bytes, too short for a table footer", file, size);
@@ -92,7 +92,7 @@ public final class SstFile {
         } catch (IOException e) {
             throw Failure.of(ExitCode.NOT_FOUND, "cannot read %s: %s", file, e.getMessage());
         }
-        try (FileChannel ch = FileChannel.open(file)) {
+        try (FileChannel ch = statelab.cli.PartialFile.open(file)) {
             // the tables Flink writes are read without RocksDB: no native library to load (a few hundred ms a run)
             BlockBasedTable t = BlockBasedTable.readProperties(ch);
             return new Info(size, t.number("rocksdb.num.entries", 0), t.number("rocksdb.deleted.keys", 0),

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import statelab.cli.ExitCode;
 import statelab.cli.Failure;
+import statelab.cli.PartialFile;
 import statelab.sst.format.BlockBasedTable;
 import statelab.sst.format.BlockEntries;
 import statelab.sst.format.BlockHandle;
@@ -130,7 +131,7 @@ public final class BlockPatch {
             throw Failure.of(ExitCode.CONFLICT, "%s exists; remove it first", target);
         }
         boolean done = false;
-        try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
+        try (FileChannel in = PartialFile.open(source);
              FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             if (in.size() != plan.bytes()) {
                 throw Failure.of(ExitCode.CONFLICT, "%s changed since it was read (%d bytes, %d then)", source, in.size(), plan.bytes());

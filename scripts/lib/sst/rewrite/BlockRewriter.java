@@ -13,15 +13,16 @@ import java.util.List;
 import java.util.Map;
 import statelab.cli.ExitCode;
 import statelab.cli.Failure;
+import statelab.cli.PartialFile;
 import statelab.sst.format.BadTable;
 import statelab.sst.format.BlockBasedTable;
 import statelab.sst.format.BlockEntries;
 import statelab.sst.format.BlockHandle;
 import statelab.sst.format.ByteSink;
 import statelab.sst.format.IndexBlock;
-import statelab.sst.format.StreamedIndex;
 import statelab.sst.format.InternalKey;
 import statelab.sst.format.StoredBlock;
+import statelab.sst.format.StreamedIndex;
 import statelab.sst.format.TableFooter;
 
 /**
@@ -194,7 +195,7 @@ public final class BlockRewriter {
      */
     static <T> T read(Path source, Options o, TableRead<T> read) throws IOException {
         check(source, o);
-        try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
+        try (FileChannel in = PartialFile.open(source)) {
             return read.from(in);
         } catch (BadTable e) {
             throw new Failure(ExitCode.BAD_STATE, source + ": " + e.getMessage() + "; nothing written", e);
@@ -214,7 +215,7 @@ public final class BlockRewriter {
     private static Result write(Path source, Path target, Options o, boolean[] created) throws IOException {
         Map<String, Long> millis = new HashMap<>();
         long t0 = System.nanoTime();
-        try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
+        try (FileChannel in = PartialFile.open(source)) {
             // the whole index in memory only where every handle is needed: to verify the blocks copied, or to move
             // the index along with padding
             Located at = locate(in, o, o.verifyCopied() || o.padTo() > 0 ? Reading.WHOLE_INDEX : Reading.STREAMED_INDEX);
