@@ -112,7 +112,11 @@ class S3IT {
         return location.substring(("s3://" + BUCKET + "/").length());
     }
 
-    /** Every object in the bucket under {@code prefix}, with its size. */
+    /**
+     * Every object in the bucket under {@code prefix}, with its size. A running job's checkpoints come and go while
+     * this looks (a fresh-clone CI run saw a checkpoint file removed between the listing and its size): an object
+     * gone meanwhile is not counted.
+     */
     static Map<String, Long> objects(String prefix) throws IOException {
         Map<String, Long> found = new TreeMap<>();
         Path root = s3.dir.resolve(BUCKET);
@@ -120,11 +124,23 @@ class S3IT {
         if (!Files.exists(under)) {
             return found;
         }
-        try (Stream<Path> files = Files.walk(under)) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                found.put(root.relativize(f).toString(), Files.size(f));
+        Files.walkFileTree(under, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes a) {
+                if (a.isRegularFile()) {
+                    found.put(root.relativize(f).toString(), a.size());
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
             }
-        }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+                if (e instanceof java.nio.file.NoSuchFileException) {
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+        });
         return found;
     }
 
