@@ -261,9 +261,15 @@ public final class SwapSst implements Callable<Integer>, ClassDataArchive.Exerci
             Files.deleteIfExists(AtomicFile.backupOf(target)); // one left in the copy by an earlier swap, gone from the store since
         }
         // always with a backup: on an object store it is the way back, uploaded before the original is replaced
-        Swapped local = new Rewrite(new Request(target, request.last(), request.value(), request.file(), request.operator(), request.subtask(),
-                request.state(), request.mode(), false, request.largest(), true, request.dryRun()), output, fetch).run();
-        Long fetched = recordHoles(copy, local);
+        Swapped local;
+        Long fetched;
+        try {
+            local = new Rewrite(new Request(target, request.last(), request.value(), request.file(), request.operator(), request.subtask(),
+                    request.state(), request.mode(), false, request.largest(), true, request.dryRun()), output, fetch).run();
+            fetched = recordHoles(copy, local);
+        } finally {
+            PartialFile.unregisterUnder(copy); // a failed rewrite too: a REPL's next command must not read through them
+        }
         long sent = 0;
         if (!request.dryRun()) {
             // the backup is the original as fetched: on S3 the store copies it, and the result goes up as its changed ranges

@@ -66,6 +66,12 @@ public final class PartialFile {
         REGISTERED.remove(key(file), this);
     }
 
+    /** Unregisters every partial file in {@code dir} and below. */
+    public static void unregisterUnder(Path dir) {
+        Path under = key(dir);
+        REGISTERED.keySet().removeIf(p -> p.startsWith(under));
+    }
+
     /** Opens {@code file} to read: through the partial file registered for it, if any, else as it is. */
     public static FileChannel open(Path file) throws IOException {
         PartialFile partial = registered(file);
