@@ -41,12 +41,12 @@ import statelab.flink.RemoteSavepoint;
 import statelab.flink.SavepointPath;
 import statelab.flink.TamperLog;
 import statelab.savepoint.FlinkKeyCodec;
-import statelab.savepoint.SavepointLayout.StateFile;
 import statelab.savepoint.SavepointLayout;
+import statelab.savepoint.SavepointLayout.StateFile;
 import statelab.savepoint.SstFile;
+import statelab.savepoint.SstRewriter;
 import statelab.savepoint.SstRewriter.Change;
 import statelab.savepoint.SstRewriter.Plan;
-import statelab.savepoint.SstRewriter;
 import statelab.sst.rewrite.BlockPatch;
 import statelab.sst.rewrite.BlockRewriter;
 import statelab.sst.rewrite.InPlacePatch;
@@ -232,7 +232,7 @@ public final class SwapSst implements Callable<Integer>, ClassDataArchive.Exerci
         Path target;
         java.util.function.Consumer<StateFile> fetch = f -> {};
         if (single) {
-            target = partially ? RemoteSavepoint.stageFilePartially(savepoint, output) : RemoteSavepoint.stageFile(savepoint, output);
+            target = RemoteSavepoint.stageFile(savepoint, partially, output);
         } else if (request.largest() || request.state() != null) {
             target = RemoteSavepoint.stage(savepoint, name -> true, output); // every SST's size, or every SST's column family
         } else {
@@ -245,11 +245,7 @@ public final class SwapSst implements Callable<Integer>, ClassDataArchive.Exerci
             fetch = f -> {
                 if (!f.inline() && !Files.isRegularFile(f.path())) {
                     Predicate<String> it = name -> name.equals(f.fileName()) || name.equals(f.fileName() + ".bak");
-                    if (partially) {
-                        RemoteSavepoint.stagePartially(savepoint, it, it, output);
-                    } else {
-                        RemoteSavepoint.stage(savepoint, it, output);
-                    }
+                    RemoteSavepoint.stagePartially(savepoint, it, partially ? it : name -> false, output);
                 }
             };
         }
@@ -303,7 +299,6 @@ public final class SwapSst implements Callable<Integer>, ClassDataArchive.Exerci
         if (partial == null) {
             return null;
         }
-        partial.unregister();
         String name = copy.relativize(Path.of(local.sst())).toString();
         Map<String, List<long[]>> holes = new java.util.HashMap<>();
         if (local.dryRun()) {

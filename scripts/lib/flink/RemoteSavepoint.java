@@ -113,13 +113,14 @@ public final class RemoteSavepoint {
 
     /**
      * One object, {@code file} (an SST outside any savepoint, as {@code swap-sst FILE} takes one), copied the same way:
-     * returns the local copy of the file, in a copy of its directory that holds only it.
+     * returns the local copy of the file, in a copy of its directory that holds only it; with {@code partially}, a
+     * {@link PartialFile} (see {@link #stagePartially}).
      */
-    public static Path stageFile(URI file, Output output) {
+    public static Path stageFile(URI file, boolean partially, Output output) {
         String path = file.getPath();
         String name = path.substring(path.lastIndexOf('/') + 1);
         URI dir = URI.create(file.toString().substring(0, file.toString().length() - name.length() - 1));
-        Path copy = stage(dir, name::equals, false, output);
+        Path copy = stage(dir, name::equals, partially ? name::equals : n -> false, false, output);
         if (!Files.isRegularFile(copy.resolve(name))) {
             throw Failure.of(ExitCode.NOT_FOUND, "no object at %s", file);
         }
@@ -158,18 +159,6 @@ public final class RemoteSavepoint {
      */
     public static Path stagePartially(URI dir, Predicate<String> which, Predicate<String> partially, Output output) {
         return stage(dir, which, partially, true, output);
-    }
-
-    /** {@link #stageFile} with the file a {@link PartialFile} (see {@link #stagePartially}). */
-    public static Path stageFilePartially(URI file, Output output) {
-        String path = file.getPath();
-        String name = path.substring(path.lastIndexOf('/') + 1);
-        URI dir = URI.create(file.toString().substring(0, file.toString().length() - name.length() - 1));
-        Path copy = stage(dir, name::equals, name::equals, false, output);
-        if (!Files.isRegularFile(copy.resolve(name))) {
-            throw Failure.of(ExitCode.NOT_FOUND, "no object at %s", file);
-        }
-        return copy.resolve(name);
     }
 
     private static Path stage(URI dir, Predicate<String> which, Predicate<String> partially, boolean savepoint, Output output) {
@@ -512,15 +501,12 @@ public final class RemoteSavepoint {
                 long[] moved = null;
                 if (copyable) {
                     moved = store.copy(child(dir, step.copyOf()), targetUri);
-                } else if (step.base() != null) {
+                } else if (step.base() != null && store.composes()) {
                     int at = pending.indexOf(step);
-                    Consumer<String> started = id -> {
+                    moved = compose(store, fs, local, dir, step, progress, id -> {
                         pending.set(at, new Step(step.name(), step.copyOf(), step.base(), id));
                         writeRecord(local.resolve(JOURNAL), pending);
-                    };
-                    moved = readHoles(local).containsKey(step.base()) || readHoles(local).containsKey(step.name())
-                            ? composeWithHoles(store, fs, local, dir, step, progress, started)
-                            : store.compose(targetUri, child(dir, step.base()), local.resolve(step.base()), file, started);
+                    });
                 }
                 if (moved == null) {
                     // a file with holes goes up whole only once they hold the bytes they stand for
@@ -557,13 +543,15 @@ public final class RemoteSavepoint {
     }
 
     /**
-     * {@link InStore#compose} for files with holes ({@link #HOLES}): a hole reads as zeros in both files, so the
-     * comparison of the two may only pass over holes they share (there both stand for the base's bytes). Fetches into
-     * each file the holes the other does not have, compares the shared end only above the last hole, and fetches the
-     * holes inside the ranges that go up; what is copied in the store may stay holes.
+     * {@code step}'s file written from the bytes it shares with its base (copied in the store) and the rest (uploaded),
+     * by {@link InStore#compose}; null when too little is shared. Files with holes ({@link #HOLES}, none for a copy
+     * fetched whole): a hole reads as zeros in both files, so the comparison of the two may only pass over holes they
+     * share (there both stand for the base's bytes). Fetches into each file the holes the other does not have, compares
+     * the shared end only above the last hole, and fetches the holes inside the ranges that go up; what is copied in
+     * the store may stay holes.
      */
-    private static long[] composeWithHoles(InStore store, FileSystem fs, Path local, URI dir, Step step, Consumer<String> progress,
-                                           Consumer<String> started) throws IOException {
+    private static long[] compose(InStore store, FileSystem fs, Path local, URI dir, Step step, Consumer<String> progress,
+                                  Consumer<String> started) throws IOException {
         URI baseObject = child(dir, step.base());
         Path base = local.resolve(step.base());
         Path result = local.resolve(step.name());
@@ -580,7 +568,12 @@ public final class RemoteSavepoint {
         // the holes are now the same in both: the bytes of the base object at those offsets, never read here
         List<long[]> shared = readHoles(local).getOrDefault(step.name(), List.of());
         long known = !shared.isEmpty() && shared.get(0)[0] == 0 ? shared.get(0)[1] : 0;
-        S3Objects.Shared compared = S3Objects.shared(base, result, known, Ranges.end(shared));
+        S3Objects.Shared compared;
+        try {
+            compared = S3Objects.shared(base, result, known, Ranges.end(shared));
+        } catch (IOException e) {
+            throw Failure.of(ExitCode.FAILURE, "cannot write %s from %s: %s", child(dir, step.name()), baseObject, e.getMessage());
+        }
         List<S3Objects.Part> parts = S3Objects.plan(compared);
         if (parts.isEmpty()) {
             return null; // uploaded whole, after the holes are filled
@@ -632,19 +625,14 @@ public final class RemoteSavepoint {
             return run(s -> new long[] {0, s.copy(from, to)}, "copy " + from + " to " + to);
         }
 
+        /** Whether {@link #compose} can be asked: there is a client, and the store has not refused server-side copies. */
+        boolean composes() {
+            return !refused && s3().isPresent();
+        }
+
         long[] compose(URI target, URI base, long baseLength, Path result, List<S3Objects.Part> parts, Consumer<String> started) {
             return run(s -> s.compose(target, base, baseLength, result, parts, started).map(m -> new long[] {m.uploaded(), m.copied()}).orElse(null),
                     "write " + target + " from " + base);
-        }
-
-        long[] compose(URI target, URI base, Path localBase, Path result, Consumer<String> started) {
-            return run(s -> {
-                try {
-                    return s.compose(target, base, localBase, result, started).map(m -> new long[] {m.uploaded(), m.copied()}).orElse(null);
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }, "write " + target + " from " + base);
         }
 
         void abort(URI target, String id) {

@@ -141,18 +141,6 @@ public final class S3Objects implements AutoCloseable {
         return length;
     }
 
-    /**
-     * Writes {@code result} (a local file) as the object {@code target}, made of the bytes it shares with
-     * {@code base} (a local file that is the object {@code baseObject}) copied inside the store and the rest uploaded.
-     * {@code started} hears the multipart upload's id before any part, so that an interrupted run can abort it.
-     * Returns nothing, and writes nothing, when too little is shared for a multipart upload to pay, or when
-     * {@code baseObject} is not {@code base}'s length.
-     */
-    public Optional<Moved> compose(URI target, URI baseObject, Path base, Path result, Consumer<String> started) throws IOException {
-        Shared shared = shared(base, result, 0, 0);
-        return compose(target, baseObject, shared.baseLength(), result, plan(shared), started);
-    }
-
     /** How two local files compare: their lengths, and the bytes they share at the start and at the end. */
     public record Shared(long baseLength, long resultLength, long prefix, long suffix) {}
 
