@@ -328,8 +328,9 @@ public final class FlinkRest implements AutoCloseable {
         } catch (IOException e) {
             throw unreachable(e);
         }
+        P response;
         try {
-            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            response = future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Failure(ExitCode.FAILURE, "interrupted while waiting for " + what, e);
@@ -339,6 +340,13 @@ public final class FlinkRest implements AutoCloseable {
         } catch (ExecutionException e) {
             throw translate(e.getCause(), what);
         }
+        if (response == null) {
+            // Flink's client completes with nothing when the connection closes before an answer: a plain-http request to
+            // a REST API behind TLS did so in a fresh-clone CI run, where it usually fails as a handshake
+            throw Failure.of(ExitCode.UNREACHABLE, "Flink REST API at %s closed the connection without answering %s%s", url, what,
+                    "http".equals(url.getScheme()) ? " (is it https?)" : "");
+        }
+        return response;
     }
 
     private Failure translate(Throwable cause, String what) {
