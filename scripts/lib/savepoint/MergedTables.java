@@ -1,0 +1,171 @@
+package statelab.savepoint;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import statelab.sst.format.BadTable;
+import statelab.sst.format.InternalKey;
+import statelab.sst.format.TableEntries;
+
+/**
+ * One column family's live entries as RocksDB's iterator reads them, from the SSTs that hold it, read by the block
+ * engine ({@link TableEntries}) instead of through JNI: the tables merged in internal-key order (user key ascending,
+ * then newest first), the newest version of each key wins, a deletion hides the key, and merge operands are joined
+ * as Flink's merge operator joins them (RocksDB's StringAppendOperator with ','): the newest put or nothing, then
+ * the operands oldest first, a ',' between two.
+ *
+ * <p>Only what a scan of Flink's column families meets is read here: puts, deletions, single deletions and merge
+ * operands. Range deletions and ingested tables (a global sequence number) are not: {@link KeyedStateDb} leaves
+ * such tables to RocksDB's own iterator ({@link #unreadable}). Any other entry type ends the scan with
+ * {@link BadTable}.
+ */
+final class MergedTables implements StateSource.Cursor {
+    private final TableEntries[] tables;
+    private final boolean[] live;
+    private byte[] key;
+    private byte[] value;
+    private final List<byte[]> operands = new ArrayList<>();
+
+    MergedTables(List<TableEntries> tables) throws IOException {
+        this.tables = tables.toArray(new TableEntries[0]);
+        this.live = new boolean[this.tables.length];
+        for (int i = 0; i < this.tables.length; i++) {
+            live[i] = this.tables[i].next();
+        }
+    }
+
+    /** Whether a table holds only what this class reads: no range deletions, no global sequence number. */
+    static String unreadable(TableEntries t) {
+        if (t.table().number("rocksdb.num.range-deletions", 0) != 0) {
+            return "it holds range deletions";
+        }
+        if (t.table().value("rocksdb.external_sst_file.global_seqno") != null) {
+            return "it was ingested (a global sequence number)";
+        }
+        return null;
+    }
+
+    @Override
+    public boolean next() {
+        try {
+            while (true) {
+                int first = smallest();
+                if (first < 0) {
+                    return false;
+                }
+                TableEntries t = tables[first];
+                byte[] userKey = Arrays.copyOf(t.key(), t.userKeyLength());
+                int type = t.type();
+                if (type == InternalKey.VALUE) {
+                    value = Arrays.copyOfRange(t.value(), t.valueOffset(), t.valueOffset() + t.valueLength());
+                } else if (type == InternalKey.MERGE) {
+                    value = merged(userKey);
+                } else if (type != InternalKey.DELETION && type != InternalKey.SINGLE_DELETION) {
+                    throw new BadTable(t.name() + ": an entry of type " + InternalKey.typeName(type) + ", which this reader does not read");
+                }
+                skipAll(userKey);
+                if (type != InternalKey.DELETION && type != InternalKey.SINGLE_DELETION) {
+                    key = userKey;
+                    return true;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The operands of {@code userKey} from the newest on, down to a put, a deletion or the end: joined. */
+    private byte[] merged(byte[] userKey) throws IOException {
+        operands.clear();
+        byte[] base = null;
+        for (int i = smallest(); i >= 0 && sameUserKey(tables[i], userKey); i = smallest()) {
+            TableEntries t = tables[i];
+            int type = t.type();
+            if (type == InternalKey.MERGE) {
+                operands.add(Arrays.copyOfRange(t.value(), t.valueOffset(), t.valueOffset() + t.valueLength()));
+                live[i] = t.next();
+                continue;
+            }
+            if (type == InternalKey.VALUE) {
+                base = Arrays.copyOfRange(t.value(), t.valueOffset(), t.valueOffset() + t.valueLength());
+            } else if (type != InternalKey.DELETION && type != InternalKey.SINGLE_DELETION) {
+                throw new BadTable(t.name() + ": an entry of type " + InternalKey.typeName(type) + ", which this reader does not read");
+            }
+            break;
+        }
+        List<byte[]> parts = new ArrayList<>(operands.size() + 1);
+        if (base != null) {
+            parts.add(base);
+        }
+        for (int i = operands.size() - 1; i >= 0; i--) {
+            parts.add(operands.get(i));
+        }
+        int length = parts.size() - 1;
+        for (byte[] p : parts) {
+            length += p.length;
+        }
+        byte[] out = new byte[length];
+        int at = 0;
+        for (int i = 0; i < parts.size(); i++) {
+            if (i > 0) {
+                out[at++] = ',';
+            }
+            byte[] p = parts.get(i);
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
+
+    /** Moves every table past the versions of {@code userKey} (all older than the one read). */
+    private void skipAll(byte[] userKey) throws IOException {
+        for (int i = 0; i < tables.length; i++) {
+            while (live[i] && sameUserKey(tables[i], userKey)) {
+                live[i] = tables[i].next();
+            }
+        }
+    }
+
+    /** The table whose current entry comes first in internal-key order, or -1 when all are done. */
+    private int smallest() {
+        int best = -1;
+        for (int i = 0; i < tables.length; i++) {
+            if (live[i] && (best < 0 || before(tables[i], tables[best]))) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static boolean before(TableEntries a, TableEntries b) {
+        int c = Arrays.compareUnsigned(a.key(), 0, a.userKeyLength(), b.key(), 0, b.userKeyLength());
+        return c < 0 || c == 0 && Long.compareUnsigned(a.tag(), b.tag()) > 0;
+    }
+
+    private static boolean sameUserKey(TableEntries t, byte[] userKey) {
+        return Arrays.equals(t.key(), 0, t.userKeyLength(), userKey, 0, userKey.length);
+    }
+
+    @Override
+    public byte[] key() {
+        return key;
+    }
+
+    @Override
+    public byte[] value() {
+        return value;
+    }
+
+    @Override
+    public void close() {
+        for (TableEntries t : tables) {
+            try {
+                t.close();
+            } catch (IOException ignored) {
+                // read-only channels
+            }
+        }
+    }
+}
