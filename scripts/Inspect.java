@@ -61,10 +61,11 @@ public final class Inspect implements Callable<Integer>, ClassDataArchive.Exerci
     /** What {@code --entries} reports at its end (stderr on a terminal; the JSON lines carry the entries). */
     public record Scanned(long entries, long undecoded) {}
 
-    /** Run while the class-data archive is written (see ClassDataArchive): the table format's own paths. */
+    /** Run while the class-data archive is written (see ClassDataArchive): the table format's paths, and a whole savepoint read. */
     @Override
     public void exercise() {
         statelab.sst.format.StoredBlock.exercise();
+        statelab.savepoint.SampleSavepoint.read();
     }
 
     @Override
@@ -112,9 +113,9 @@ public final class Inspect implements Callable<Integer>, ClassDataArchive.Exerci
         private final boolean json;
         private final boolean table;
         private final List<String[]> pending = new ArrayList<>();
-        private com.fasterxml.jackson.core.JsonGenerator generator;
-        private com.fasterxml.jackson.databind.ObjectWriter entryWriter;
+        private final statelab.savepoint.EntryJson jsonLines;
         private int[] widths;
+        private boolean gone;
         long entries;
         long undecoded;
 
@@ -122,6 +123,7 @@ public final class Inspect implements Callable<Integer>, ClassDataArchive.Exerci
             this.out = output.lines();
             this.json = output.json();
             this.table = !json && Output.isTerminal(1);
+            this.jsonLines = json ? new statelab.savepoint.EntryJson(output.bytes()) : null;
         }
 
         /** Prints one entry; returns how many were printed. */
@@ -133,10 +135,14 @@ public final class Inspect implements Callable<Integer>, ClassDataArchive.Exerci
                 undecoded++;
             }
             if (json) {
+                if (gone) {
+                    return Long.MAX_VALUE;
+                }
                 try {
-                    jsonLine(e);
+                    jsonLines.write(e);
                 } catch (java.io.IOException x) {
-                    throw new java.io.UncheckedIOException(x);
+                    readerGone(x);
+                    return Long.MAX_VALUE;
                 }
             } else if (!table) {
                 out.println(String.join("\t", row(e)));
@@ -161,29 +167,24 @@ public final class Inspect implements Callable<Integer>, ClassDataArchive.Exerci
 
         void flush() {
             try {
-                if (generator != null) {
-                    generator.flush();
+                if (jsonLines != null && !gone) {
+                    jsonLines.flush();
                 }
             } catch (java.io.IOException x) {
-                throw new java.io.UncheckedIOException(x);
+                readerGone(x);
             }
             out.flush();
         }
 
         /**
-         * One JSON line through one generator and one writer for all lines (the serializer found once), flushed at
-         * the end only: a string and a flush per entry were most of inspect's time (bench/xray).
+         * stdout's reader went away ({@code inspect --entries --json | head}): the scan stops, as the writers of a pipe
+         * do, quietly. Any other write error is one.
          */
-        private void jsonLine(StateScan.Entry e) throws java.io.IOException {
-            if (generator == null) {
-                generator = Output.mapper().getFactory().createGenerator(out)
-                        .disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-                generator.setRootValueSeparator(null);
-                entryWriter = Output.mapper().writerFor(StateScan.Entry.class)
-                        .without(com.fasterxml.jackson.databind.SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
+        private void readerGone(java.io.IOException x) {
+            if (x.getMessage() == null || !x.getMessage().contains("Broken pipe")) {
+                throw new java.io.UncheckedIOException("cannot write to stdout: " + x.getMessage(), x);
             }
-            entryWriter.writeValue(generator, e);
-            generator.writeRaw('\n');
+            gone = true;
         }
 
         private void printPending() {

@@ -39,7 +39,9 @@ public final class CommandRunner {
 
     /** Runs {@code command} with {@code args} on the process's own stdout/stderr. */
     public static int execute(Object command, String... args) {
-        return commandLine(command).execute(args);
+        CommandLine cl = commandLine(command);
+        Output.processStdout(cl.getOut()); // picocli's writer over System.out, shared by every subcommand
+        return cl.execute(args);
     }
 
     /** Runs {@code command} with its output going to the given writers (tests, one command calling another). */

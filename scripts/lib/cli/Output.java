@@ -4,6 +4,9 @@ package statelab.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,6 +73,65 @@ public final class Output {
      */
     public PrintWriter lines() {
         return new PrintWriter(new java.io.BufferedWriter(out(), 1 << 16), false);
+    }
+
+    /**
+     * stdout as bytes, for a command that prints many lines ({@code inspect --entries --json}): the process's own
+     * stdout, written directly (no writer, no char encoding; the caller buffers), when the command prints there;
+     * otherwise (tests, the REPL, one command calling another) the bytes decoded as UTF-8 into the command's writer.
+     * What the writer held is flushed first. Flush the stream when done; never close it.
+     */
+    public OutputStream bytes() {
+        PrintWriter out = out();
+        out.flush();
+        return out == processStdout ? new FileOutputStream(FileDescriptor.out) : new WriterStream(out);
+    }
+
+    /** The writer picocli made over the process's stdout (see {@link CommandRunner#execute(Object, String...)}). */
+    private static volatile PrintWriter processStdout;
+
+    static void processStdout(PrintWriter out) {
+        processStdout = out;
+    }
+
+    /** Bytes decoded as UTF-8 into a writer; a character split across two writes is kept until it is whole. */
+    private static final class WriterStream extends OutputStream {
+        private final PrintWriter out;
+        private final java.nio.charset.CharsetDecoder decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPLACE)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPLACE);
+        private java.nio.ByteBuffer pending = java.nio.ByteBuffer.allocate(0);
+        private final java.nio.CharBuffer chars = java.nio.CharBuffer.allocate(8192);
+
+        WriterStream(PrintWriter out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            java.nio.ByteBuffer in = java.nio.ByteBuffer.allocate(pending.remaining() + len);
+            in.put(pending).put(b, off, len).flip();
+            while (true) {
+                java.nio.charset.CoderResult r = decoder.decode(in, chars, false);
+                chars.flip();
+                out.append(chars);
+                chars.clear();
+                if (!r.isOverflow()) {
+                    break;
+                }
+            }
+            pending = in.slice();
+        }
+
+        @Override
+        public void flush() {
+            out.flush();
+        }
     }
 
     public PrintWriter err() {
