@@ -77,10 +77,11 @@ public final class Diff implements Callable<Integer>, ClassDataArchive.Exercised
         }
     }
 
-    /** Run while the class-data archive is written (see ClassDataArchive): the table format's own paths. */
+    /** Run while the class-data archive is written (see ClassDataArchive): the table format's paths, and a whole savepoint read. */
     @Override
     public void exercise() {
         statelab.sst.format.StoredBlock.exercise();
+        statelab.savepoint.SampleSavepoint.read();
     }
 
     @Override

@@ -85,10 +85,11 @@ public final class Edit implements Callable<Integer>, ClassDataArchive.Exercised
     /** What edit prints with --json. */
     public record Edited(String savepoint, String from, String operator, String state, List<Changed> changed) {}
 
-    /** Run while the class-data archive is written (see ClassDataArchive): the table format's own paths. */
+    /** Run while the class-data archive is written (see ClassDataArchive): the table format's paths, and a whole savepoint read. */
     @Override
     public void exercise() {
         statelab.sst.format.StoredBlock.exercise();
+        statelab.savepoint.SampleSavepoint.read();
     }
 
     @Override
