@@ -21,20 +21,27 @@ import picocli.CommandLine.Parameters;
 import statelab.cli.CommandRunner;
 import statelab.cli.ExitCode;
 import statelab.cli.Output;
+import statelab.savepoint.EntryJson;
+import statelab.savepoint.KeyedStateDb;
 import statelab.savepoint.SavepointLayout;
 import statelab.savepoint.StateScan;
+import statelab.savepoint.StateSource;
 
 /**
  * What each layer of {@code inspect --entries --json} costs, on the product's own code: the savepoint is loaded and
  * scanned as {@code inspect} does ({@link SavepointLayout}, {@link StateScan}); only what is done with each entry
  * differs, by {@code --out}:
  * <ul>
- *   <li>{@code autoflush}: one JSON line per entry ({@link Output#toJson}) through a PrintWriter that flushes at
- *       every println, as picocli's default {@code getOut()} does: what {@code inspect} did before 4cb4df2;
- *   <li>{@code buffered}: the same JSON lines through a 64 KiB buffer, flushed once at the end: what {@code inspect}
- *       does since 4cb4df2 ({@code Output.lines()});
+ *   <li>{@code autoflush}: one JSON line per entry ({@link Output#toJson}, Jackson) through a PrintWriter that flushes
+ *       at every println, as picocli's default {@code getOut()} does: what {@code inspect} did before 4cb4df2;
+ *   <li>{@code buffered}: the same Jackson lines through a 64 KiB buffer, flushed once at the end: what
+ *       {@code inspect} did from 4cb4df2 to 8ba13d7;
+ *   <li>{@code lines}: the lines as {@code inspect} writes them since 0616cd0: {@link EntryJson} bytes, written to
+ *       stdout directly;
  *   <li>{@code decode}: every entry decoded ({@link StateScan#scan}), nothing printed;
- *   <li>{@code raw}: every entry's key and value bytes read from RocksDB, not decoded, nothing printed.
+ *   <li>{@code raw}: every entry's key and value bytes as {@code inspect} reads them since db5d917 (the block
+ *       engine's merged scan of each state's SSTs), not decoded, nothing printed;
+ *   <li>{@code rocksdb}: the same bytes read by RocksDB's iterator through JNI, as {@code inspect} read them before.
  * </ul>
  * Prints the JSON lines (first two modes) on stdout and one line of JSON with its own phase times on stderr.
  */
@@ -45,7 +52,7 @@ public final class ScanHarness implements Callable<Integer> {
     Path savepoint;
 
     @Option(names = "--out", defaultValue = "autoflush", paramLabel = "MODE",
-            description = "autoflush (as inspect before 4cb4df2), buffered, decode or raw (default: ${DEFAULT-VALUE}).")
+            description = "autoflush (as inspect before 4cb4df2), buffered (before 0616cd0), lines (inspect now), decode, raw or rocksdb (default: ${DEFAULT-VALUE}).")
     String out;
 
     public static void main(String[] args) {
@@ -72,6 +79,39 @@ public final class ScanHarness implements Callable<Integer> {
                 });
                 w.flush();
             }
+            case "lines" -> {
+                EntryJson lines = new EntryJson(new FileOutputStream(FileDescriptor.out));
+                try {
+                    scan.scan(StateScan.Filter.ALL, (e, k, v) -> {
+                        n[0]++;
+                        try {
+                            lines.write(e);
+                        } catch (java.io.IOException x) {
+                            throw new java.io.UncheckedIOException(x);
+                        }
+                        return true;
+                    });
+                    lines.flush();
+                } catch (java.io.IOException x) {
+                    throw new java.io.UncheckedIOException(x);
+                }
+            }
+            case "rocksdb" -> {
+                for (StateScan.OperatorState op : scan.operators()) {
+                    for (StateScan.Subtask sub : op.subtasks()) {
+                        try (KeyedStateDb db = KeyedStateDb.open(sub.files())) {
+                            for (String state : db.states()) {
+                                try (StateSource.Cursor c = db.rocksDbScan(state)) {
+                                    while (c.next()) {
+                                        n[0]++;
+                                        n[1] += c.key().length + c.value().length;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             case "decode" -> scan.scan(StateScan.Filter.ALL, (e, k, v) -> {
                 n[0]++;
                 n[1] += e.note() == null ? 0 : 1;
@@ -92,7 +132,7 @@ public final class ScanHarness implements Callable<Integer> {
                 }
             }
             default -> {
-                System.err.println("ScanHarness: --out must be autoflush, buffered, decode or raw, not " + out);
+                System.err.println("ScanHarness: --out must be autoflush, buffered, lines, decode, raw or rocksdb, not " + out);
                 return ExitCode.USAGE.code;
             }
         }

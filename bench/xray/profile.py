@@ -10,9 +10,12 @@ import collections
 import sys
 
 GROUPS = [
+    ("JSON lines: EntryJson, each entry's line as bytes, and the write(2) calls (kernel time included)", ["statelab/savepoint/EntryJson"]),
     ("println: PrintWriter.println, its buffers and write(2) calls (kernel time included)", ["java/io/PrintWriter.println"]),
     ("JSON: Jackson ObjectMapper.writeValueAsString per entry", ["statelab/cli/Output.toJson"]),
     ("decode: Flink serializers and hex of key and value", ["statelab/savepoint/StateScan.decode"]),
+    ("block engine: each state's SSTs read and merged (TableEntries, MergedTables, checksums, Snappy)",
+     ["statelab/savepoint/MergedTables", "statelab/sst/format/TableEntries"]),
     ("RocksDB iterator: next/isValid/key/value through JNI, block reads", ["org/rocksdb/RocksIterator", "KeyedStateDb$Cursor"]),
     ("savepoint _metadata, serializer snapshots, RocksDB open", ["statelab/savepoint/SavepointLayout", "KeyedStateDb.open",
                                                                 "StateScan.codec", "statelab/savepoint/StateScan.operators"]),

@@ -245,20 +245,13 @@ compare checksums "large savepoint: sst_dump with --verify_checksum (A; inspect 
   "sh -c '$(dump_cmd "$W/sst-large" "$W/$stamp.checksums.B.count")'" \
   sh -c "$(dump_cmd "$W/sst-large" "$W/$stamp.checksums.A.count" --verify_checksum)"
 
-if [ "$harness" = yes ]; then
-  echo "headers $(sst_headers "$W/sst-large")" > "$W/$stamp.buffered.B.headers"
-  compare buffered "large savepoint: inspect's scan and JSON lines through a 64 KiB buffer (as inspect since 4cb4df2), ScanHarness --out buffered (A) vs sst_dump --command=scan --output_hex (B), both into wc -l" 900 \
-    "sh -c '$(dump_cmd "$W/sst-large" "$W/$stamp.buffered.B.count")'" \
-    sh -c "./jbang bench/xray/ScanHarness.java --out buffered $W/sp-large 2>>$log | wc -l >> $W/$stamp.buffered.A.count"
-fi
-
 # ---- where inspect's time goes (untimed by the timer) -------------------------------------------------------------
 if [ "$harness" = yes ] && [ "$profile" = yes ]; then
-  say "layers: ScanHarness --out raw, decode, buffered, autoflush"
+  say "layers: ScanHarness --out rocksdb, raw, decode, lines, buffered"
   layers="$work/$stamp.layers.jsonl"
   : > "$layers"
   for i in 0 1 2 3; do # run 0 is a warm-up, not counted
-    for mode in raw decode buffered autoflush; do
+    for mode in rocksdb raw decode lines buffered; do
       ./jbang bench/xray/ScanHarness.java --out "$mode" "$W/sp-large" 2>"$work/layer.err" | wc -l > /dev/null
       [ "$i" = 0 ] || grep '^{' "$work/layer.err" >> "$layers" || cat "$work/layer.err" >> "$log"
     done
@@ -268,7 +261,8 @@ if [ "$harness" = yes ] && [ "$profile" = yes ]; then
     echo "## What each layer of inspect costs (ScanHarness.java on the product's scan code, large savepoint)"
     echo
     echo "In-process milliseconds the harness reports (load: _metadata and serializer snapshots; scan: RocksDB open,"
-    echo "iteration and what --out does per entry), median of 3 runs after a warm-up, stdout into wc -l:"
+    echo "iteration and what --out does per entry), median of 3 runs after a warm-up, stdout into wc -l. Each line"
+    echo "over raw adds its layer to the line above it; rocksdb is raw's alternative, buffered lines':"
     echo
     python3 - "$layers" <<'PY'
 import json, statistics, sys
@@ -276,14 +270,16 @@ rows = {}
 for line in open(sys.argv[1]):
     r = json.loads(line)
     rows.setdefault(r["out"], []).append(r)
-what = {"raw": "RocksDB iteration only (key and value bytes through JNI)",
+what = {"rocksdb": "RocksDB's iterator through JNI, key and value bytes only: how inspect read before db5d917",
+        "raw": "the block engine's merged scan, key and value bytes only: how inspect reads since db5d917",
         "decode": "+ decode (Flink serializers, hex strings, Entry records)",
-        "buffered": "+ JSON per entry (Output.toJson), lines through a 64 KiB buffer: what inspect does since 4cb4df2",
+        "lines": "+ JSON lines as inspect writes them since 0616cd0 (EntryJson: bytes, straight to stdout)",
+        "buffered": "decode + Jackson per entry (Output.toJson) through a 64 KiB buffer: inspect from 4cb4df2 to 8ba13d7",
         "autoflush": "+ a flush per line (picocli's PrintWriter): what inspect did before 4cb4df2"}
 print("| --out | what | entries | load ms | scan ms | scan entries/s | scan ms over the line above |")
 print("|---|---|---:|---:|---:|---:|---:|")
 prev = None
-for mode in ("raw", "decode", "buffered", "autoflush"):
+for mode in ("rocksdb", "raw", "decode", "lines", "buffered", "autoflush"):
     rs = rows.get(mode)
     if not rs:
         continue
