@@ -153,7 +153,7 @@ public final class KeyedStateDb implements StateSource {
     /**
      * Every live entry of {@code state} in key order, as RocksDB reads them, checksums verified: the state's SSTs (the
      * ones RocksDB's MANIFEST lists for its column family) read by the block engine and merged ({@link MergedTables}),
-     * several times faster than RocksDB's iterator through JNI (bench/xray). Where the block engine does not read a
+     * in half the time of RocksDB's iterator through JNI (bench/xray: 0.52 s against 1.08 s for 2.65 M keys). Where the block engine does not read a
      * table (a layout, compression or entry kind it does not know, see {@link MergedTables#unreadable}), RocksDB's own
      * iterator reads the state.
      */
