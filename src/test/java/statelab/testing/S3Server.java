@@ -1,22 +1,15 @@
 package statelab.testing;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real S3 API server on 127.0.0.1 for the tests: {@code src/test/jbang/S3Server.java} (S3Proxy, file-system back
- * end) in a JVM of its own, its buckets directories under {@link #dir}. {@link #close} closes its standard input,
- * which ends it, and kills it if it lingers; a test JVM that dies closes that input too.
+ * end) in a JVM of its own ({@link ServerProcess}), its buckets directories under {@link #dir}.
  */
 public final class S3Server implements AutoCloseable {
     public static final String ACCESS_KEY = "statelab-test";
@@ -24,12 +17,12 @@ public final class S3Server implements AutoCloseable {
 
     public final int port;
     public final Path dir;
-    private final Process process;
+    private final ServerProcess server;
 
-    private S3Server(int port, Path dir, Process process) {
+    private S3Server(int port, Path dir, ServerProcess server) {
         this.port = port;
         this.dir = dir;
-        this.process = process;
+        this.server = server;
     }
 
     /** Starts the server with {@code buckets} made, and waits until it answers. */
@@ -39,33 +32,8 @@ public final class S3Server implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(Checkout.ROOT.resolve("jbang").toString(), "src/test/jbang/S3Server.java",
                 Integer.toString(port), dir.toString()));
         cmd.addAll(List.of(buckets));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(Checkout.ROOT.toFile())
-                .redirectError(dir.resolveSibling(dir.getFileName() + "-server.log").toFile());
-        pb.environment().putAll(credentials());
-        Process p = pb.start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
-            try {
-                for (String line; (line = out.readLine()) != null; ) {
-                    if (line.startsWith("ready ")) {
-                        return line;
-                    }
-                }
-                return null;
-            } catch (IOException e) {
-                return null;
-            }
-        });
-        try {
-            String line = ready.get(Checkout.JBANG_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-            if (line == null) {
-                throw new AssertionError("S3Server exited before it was ready; see " + dir + "-server.log");
-            }
-        } catch (Exception e) {
-            p.destroyForcibly();
-            throw new AssertionError("S3Server did not start: " + e, e);
-        }
-        return new S3Server(port, dir, p);
+        ServerProcess server = ServerProcess.start("S3Server", cmd, credentials(), dir.resolveSibling(dir.getFileName() + "-server.log"));
+        return new S3Server(port, dir, server);
     }
 
     /** The environment a client of this server needs: its access key and secret, as every S3 client reads them. */
@@ -97,13 +65,6 @@ public final class S3Server implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            process.getOutputStream().close();
-            if (!process.waitFor(Duration.ofSeconds(10).toSeconds(), TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (IOException | InterruptedException e) {
-            process.destroyForcibly();
-        }
+        server.close();
     }
 }
