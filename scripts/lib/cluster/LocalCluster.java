@@ -323,7 +323,7 @@ public final class LocalCluster {
         int rpcPort = freePort();
         Configuration config = writeConfiguration(configYaml, Network.loopback(restPort, rpcPort), slots);
         createDirectories();
-        String classpath = classpath(progress);
+        String classpath = withHadoop(classpath(progress), config, progress);
         Path plugins = plugins(config, progress);
         Process jobManager = spawn(jobManagerProcess(config), classpath, plugins, log("jobmanager", false), false);
         progress.accept("JobManager started, pid " + jobManager.pid());
@@ -378,7 +378,7 @@ public final class LocalCluster {
      */
     public Replacement prepareReplacement(Consumer<String> progress) throws IOException {
         Configuration config = GlobalConfiguration.loadConfiguration(confDir().toString());
-        return new Replacement(taskManagerProcess(config), classpath(progress), plugins(config, progress), progress);
+        return new Replacement(taskManagerProcess(config), withHadoop(classpath(progress), config, progress), plugins(config, progress), progress);
     }
 
     /** See {@link #prepareReplacement}. */
@@ -429,7 +429,7 @@ public final class LocalCluster {
             throws IOException {
         Configuration config = writeConfiguration(configYaml, net, slots);
         createDirectories();
-        String classpath = classpath(progress);
+        String classpath = withHadoop(classpath(progress), config, progress);
         Path plugins = plugins(config, progress);
         String host = InetAddress.getLocalHost().getHostName();
         List<Daemon> plans = switch (role) {
@@ -508,11 +508,6 @@ public final class LocalCluster {
     }
 
     /**
-     * Starts {@code p} with {@code classpath}, logging to {@code logFile}. A background process gets a session of
-     * its own (a Ctrl-C meant for this command does not reach it) and its output in {@code .out} next to the log;
-     * a foreground one shares this process's stdout and stderr.
-     */
-    /**
      * Flink's plugins root ({@link FlinkPlugins}) when {@code config} uses S3 (a location {@code s3://…} or
      * {@code s3a://…}, or an {@code s3.} setting), else null: the plugin's 31 MB are loaded only where needed.
      */
@@ -522,6 +517,27 @@ public final class LocalCluster {
         return s3 ? FlinkPlugins.root(progress) : null;
     }
 
+    /**
+     * {@code classpath}, with Hadoop's client after it when {@code config} names an {@code hdfs://} location: how
+     * Flink serves HDFS ({@code HADOOP_CLASSPATH}, {@link FlinkPlugins#HADOOP}); without one, the cluster carries none.
+     */
+    static String withHadoop(String classpath, Configuration config, Consumer<String> progress) throws IOException {
+        boolean hdfs = config.toMap().values().stream().anyMatch(v -> v != null && FlinkPlugins.servesHdfs(FlinkFiles.scheme(v)));
+        if (!hdfs) {
+            return classpath;
+        }
+        StringBuilder cp = new StringBuilder(classpath);
+        for (Path jar : FlinkPlugins.hadoopClasspath(progress)) {
+            cp.append(File.pathSeparator).append(jar);
+        }
+        return cp.toString();
+    }
+
+    /**
+     * Starts {@code p} with {@code classpath}, logging to {@code logFile}. A background process gets a session of
+     * its own (a Ctrl-C meant for this command does not reach it) and its output in {@code .out} next to the log;
+     * a foreground one shares this process's stdout and stderr.
+     */
     private Process spawn(Daemon p, String classpath, Path plugins, Path logFile, boolean foreground) throws IOException {
         rotate(logFile);
         Path out = logFile.resolveSibling(p.component() + ".out");

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -131,7 +132,8 @@ public final class FlinkFiles {
 
     /**
      * The file system that serves {@code uri}, set up once per process: with the S3 plugin when the scheme is one it
-     * serves (resolved the first time, see {@link FlinkPlugins#root}). A scheme nothing serves fails in one line.
+     * serves (resolved the first time, see {@link FlinkPlugins#root}), with Hadoop's client for {@code hdfs://}
+     * ({@link HdfsFiles}). A scheme nothing serves fails in one line.
      */
     public static synchronized FileSystem of(URI uri, Consumer<String> progress) {
         try {
@@ -144,6 +146,8 @@ public final class FlinkFiles {
                     Path root = FlinkPlugins.root(progress);
                     FileSystem.initialize(config, new DefaultPluginManager(new DirectoryBasedPluginFinder(root).findPlugins(),
                             CoreOptions.getPluginParentFirstLoaderPatterns(config)));
+                } else if (FlinkPlugins.servesHdfs(uri.getScheme())) {
+                    FileSystem.initialize(config, HdfsFiles.plugins(FlinkPlugins.hadoop(progress)));
                 } else {
                     FileSystem.initialize(config, null);
                 }
@@ -152,7 +156,7 @@ public final class FlinkFiles {
             return FileSystem.get(uri);
         } catch (UnsupportedFileSystemSchemeException e) {
             throw Failure.of(ExitCode.USAGE, "no file system serves '%s://' here (StateLab reads file: and %s): %s",
-                    uri.getScheme(), String.join(", ", FlinkPlugins.S3_SCHEMES.stream().sorted().map(s -> s + ":").toList()), uri);
+                    uri.getScheme(), String.join(", ", FlinkPlugins.schemes().stream().map(s -> s + ":").toList()), uri);
         } catch (IOException e) {
             throw Failure.of(ExitCode.FAILURE, "cannot open %s: %s", uri, cause(e));
         }

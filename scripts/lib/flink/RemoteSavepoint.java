@@ -511,9 +511,7 @@ public final class RemoteSavepoint {
                 if (moved == null) {
                     // a file with holes goes up whole only once they hold the bytes they stand for
                     fill(local, step.name(), readHoles(local).getOrDefault(step.name(), List.of()), fs, holesSource(dir, step), progress);
-                    try (OutputStream out = fs.create(target, FileSystem.WriteMode.OVERWRITE)) {
-                        moved = new long[] {Files.copy(file, out), 0};
-                    }
+                    moved = new long[] {writeWhole(fs, file, target), 0};
                 }
                 bytes += moved[0];
                 copied += moved[1];
@@ -531,6 +529,33 @@ public final class RemoteSavepoint {
         writeRecord(local.resolve(MANIFEST), new Manifest(dir.toString(), entries));
         Files.deleteIfExists(local.resolve(JOURNAL));
         return new Published(dir.toString(), steps.stream().map(Step::name).toList(), bytes, copied);
+    }
+
+    /**
+     * Writes {@code file} whole as {@code target}. An object store replaces an object whole or not at all, so there it
+     * is written in place. A file system with a rename (HDFS) shows a file being written at its partial length, so
+     * there it is written beside the target ({@code NAME.statelab-tmp}, a stale one removed first) and renamed over
+     * it: the target is the old file or the new one, but for the moment between removing the old and the rename
+     * (Hadoop's rename does not replace a file), when it is missing. A run stopped there leaves the backup, and the
+     * next command uploads the file again from the local copy (the journal names it).
+     */
+    static long writeWhole(FileSystem fs, Path file, org.apache.flink.core.fs.Path target) throws IOException {
+        if (!FlinkPlugins.servesHdfs(target.toUri().getScheme())) {
+            try (OutputStream out = fs.create(target, FileSystem.WriteMode.OVERWRITE)) {
+                return Files.copy(file, out);
+            }
+        }
+        org.apache.flink.core.fs.Path tmp = new org.apache.flink.core.fs.Path(target.getParent(), target.getName() + ".statelab-tmp");
+        fs.delete(tmp, false);
+        long n;
+        try (OutputStream out = fs.create(tmp, FileSystem.WriteMode.NO_OVERWRITE)) {
+            n = Files.copy(file, out);
+        }
+        fs.delete(target, false);
+        if (!fs.rename(tmp, target)) {
+            throw new IOException("the file system did not rename " + tmp + " to " + target);
+        }
+        return n;
     }
 
     /**

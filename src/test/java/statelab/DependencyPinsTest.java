@@ -105,8 +105,10 @@ class DependencyPinsTest {
                 inPom = pom.get("property:frocksdbjni.version"); // test-only, in its own JVM; see pom.xml
             } else if (d.ga().equals("org.gaul:s3proxy")) {
                 inPom = pom.get("property:s3proxy.version"); // the tests' S3 server, in its own JVM
-            } else if (d.ga().equals("org.apache.flink:flink-s3-fs-hadoop")) {
+            } else if (d.ga().equals("org.apache.flink:flink-s3-fs-hadoop") || d.ga().equals("org.apache.flink:flink-hadoop-fs")) {
                 inPom = pom.get("property:flink.version"); // a Flink plugin, in its own class loader, never on a classpath
+            } else if (d.ga().startsWith("org.apache.hadoop:")) {
+                inPom = pom.get("property:hadoop.version"); // the HDFS plugin's client, and the tests' HDFS in its own JVM
             }
             assertThat(inPom).as("%s (in %s) is mirrored in pom.xml", d.ga(), d.file()).isNotNull();
             assertThat(inPom).as("version of %s in pom.xml vs %s", d.ga(), d.file()).isEqualTo(d.version());
