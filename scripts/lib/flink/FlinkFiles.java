@@ -15,6 +15,7 @@ import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.UnsupportedFileSystemSchemeException;
 import org.apache.flink.core.plugin.DefaultPluginManager;
+import org.apache.flink.core.plugin.PluginManager;
 import org.apache.flink.core.plugin.DirectoryBasedPluginFinder;
 import statelab.cli.ExitCode;
 import statelab.cli.Failure;
@@ -30,6 +31,8 @@ import statelab.cli.Workspace;
  */
 public final class FlinkFiles {
     private static boolean initialized;
+    private static boolean withS3;
+    private static boolean withHdfs;
     /**
      * The AWS SDK inside the S3 plugin logs through java.util.logging, not log4j: a deprecation notice and a missing
      * mime.types on every start. Held here, as java.util.logging keeps only weak references to its loggers; set when
@@ -131,26 +134,40 @@ public final class FlinkFiles {
     }
 
     /**
-     * The file system that serves {@code uri}, set up once per process: with the S3 plugin when the scheme is one it
-     * serves (resolved the first time, see {@link FlinkPlugins#root}), with Hadoop's client for {@code hdfs://}
-     * ({@link HdfsFiles}). A scheme nothing serves fails in one line.
+     * The file system that serves {@code uri}, set up once per process, and again when a later location needs what
+     * the first did not: with the S3 plugin when the scheme is one it serves (resolved the first time, see
+     * {@link FlinkPlugins#root}), with Hadoop's client for {@code hdfs://} ({@link HdfsFiles}). A scheme nothing serves
+     * fails in one line.
      */
     public static synchronized FileSystem of(URI uri, Consumer<String> progress) {
         try {
-            if (!initialized) {
+            boolean s3 = FlinkPlugins.servesS3(uri.getScheme());
+            boolean hdfs = FlinkPlugins.servesHdfs(uri.getScheme());
+            if (!initialized || s3 && !withS3 || hdfs && !withHdfs) {
+                // once per process, and again when a location needs what the first did not (diff s3://… hdfs://…)
+                withS3 |= s3;
+                withHdfs |= hdfs;
                 Configuration config = configuration();
-                if (FlinkPlugins.servesS3(uri.getScheme())) {
+                List<PluginManager> plugins = new java.util.ArrayList<>();
+                if (withS3) {
                     awsSdkLog = java.util.logging.Logger.getLogger("com.amazonaws");
                     awsSdkLog.setLevel(java.util.logging.Level.SEVERE);
                     System.setProperty("aws.java.v1.disableDeprecationAnnouncement", "true");
                     Path root = FlinkPlugins.root(progress);
-                    FileSystem.initialize(config, new DefaultPluginManager(new DirectoryBasedPluginFinder(root).findPlugins(),
+                    plugins.add(new DefaultPluginManager(new DirectoryBasedPluginFinder(root).findPlugins(),
                             CoreOptions.getPluginParentFirstLoaderPatterns(config)));
-                } else if (FlinkPlugins.servesHdfs(uri.getScheme())) {
-                    FileSystem.initialize(config, HdfsFiles.plugins(FlinkPlugins.hadoop(progress)));
-                } else {
-                    FileSystem.initialize(config, null);
                 }
+                if (withHdfs) {
+                    plugins.add(HdfsFiles.plugins(FlinkPlugins.hadoop(progress)));
+                }
+                FileSystem.initialize(config, plugins.isEmpty() ? null : new PluginManager() {
+                    @Override
+                    public <P> java.util.Iterator<P> load(Class<P> service) {
+                        List<P> all = new java.util.ArrayList<>();
+                        plugins.forEach(m -> m.load(service).forEachRemaining(all::add));
+                        return all.iterator();
+                    }
+                });
                 initialized = true;
             }
             return FileSystem.get(uri);

@@ -49,11 +49,7 @@ class HdfsIT {
         // Hadoop's settings as Flink passes them on (flink.hadoop.*): a NameNode that does not answer is given up on
         // after two retries a second apart, not ten
         Files.writeString(conf.resolve("config.yaml"), config + "\nflink.hadoop.ipc.client.connect.max.retries: 2\n");
-        int port = TestCluster.freePort();
-        Proc.Result r = Checkout.jbang(env(Map.of()), "cluster", "start", "--port", Integer.toString(port), "--dir", CLUSTER.toString(),
-                "--config", conf.resolve("config.yaml").toString(), "--slots", "2", "--json");
-        assertThat(r.exit()).as("cluster start: %s", r).isZero();
-        rest = JSON.readTree(r.out()).get("restUrl").asText();
+        rest = TestCluster.startOwn(CLUSTER, conf.resolve("config.yaml"), env(Map.of()));
     }
 
     @AfterEach

@@ -62,11 +62,7 @@ class S3IT {
         // (S3Proxy answered S3A's bulk delete of them with a read that never ended)
         Files.writeString(conf.resolve("config.yaml"), config + "\ns3:\n  endpoint: " + s3.endpoint() + "\n  path.style.access: true\n"
                 + "  directory.marker.retention: keep\n");
-        int port = TestCluster.freePort();
-        Proc.Result r = Checkout.jbang(env(Map.of()), "cluster", "start", "--port", Integer.toString(port), "--dir", CLUSTER.toString(),
-                "--config", conf.resolve("config.yaml").toString(), "--slots", "2", "--json");
-        assertThat(r.exit()).as("cluster start: %s", r).isZero();
-        rest = JSON.readTree(r.out()).get("restUrl").asText();
+        rest = TestCluster.startOwn(CLUSTER, conf.resolve("config.yaml"), env(Map.of()));
     }
 
     @AfterEach

@@ -45,6 +45,21 @@ public final class TestCluster implements BeforeAllCallback {
         return instance;
     }
 
+    /**
+     * A cluster of a test's own: {@code cluster start} on a free port in {@code dir} with 2 slots and the given
+     * config.yaml, run with {@code env}; its REST URL. The test stops it ({@code cluster stop --dir}).
+     */
+    public static String startOwn(Path dir, Path config, Map<String, String> env) {
+        Proc.Result r = Checkout.jbang(env, "cluster", "start", "--port", Integer.toString(freePort()), "--dir", dir.toString(),
+                "--config", config.toString(), "--slots", "2", "--json");
+        assertThat(r.exit()).as("cluster start: %s", r).isZero();
+        try {
+            return new ObjectMapper().readTree(r.out()).get("restUrl").asText();
+        } catch (IOException e) {
+            throw new AssertionError("cluster start printed no JSON: " + r, e);
+        }
+    }
+
     private static Instance start() {
         Path dir = Checkout.TARGET.resolve("it-cluster");
         Checkout.jbang(Map.of(), "cluster", "stop", "--dir", dir.toString()); // a previous run killed before its cleanup
