@@ -130,5 +130,4 @@ public final class FlinkPlugins {
             copy.commit(false);
         }
     }
-
 }

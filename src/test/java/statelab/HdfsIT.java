@@ -125,6 +125,24 @@ class HdfsIT {
     }
 
     @Test
+    void aSwapKilledBetweenTwoUploadsToHdfsIsFinishedByTheNextCommand() throws Exception {
+        Proc.Result taken = pipe("./jbang submit word-count -- --keep-running | ./jbang savepoint");
+        assertThat(taken.exit()).as("%s", taken).isZero();
+        String savepoint = taken.out().strip();
+
+        // swap-sst, paused after its first upload (the backup goes first, each file written beside its target and
+        // renamed over it) and SIGKILLed there
+        S3IT.swapKilledAt("publish-between-uploads", savepoint, env(Map.of()));
+
+        // the next command on that savepoint says so, finishes the upload from its copy, and the verdict is the tamper's
+        Proc.Result resumed = Checkout.jbang(env(Map.of()), "resume", savepoint);
+        assertThat(resumed.exit()).as("%s", resumed).isEqualTo(ExitCode.RESTORE_FAILED.code);
+        assertThat(resumed.ownErrLines()).singleElement().asString()
+                .startsWith("warning: an earlier upload to " + savepoint + " was interrupted with ");
+        assertThat(resumed.out()).matches("(?s)RESTORE_FAILED [0-9a-f]{32}: " + PipelineIT.ROCKSDB_DETECTED);
+    }
+
+    @Test
     void badHdfsLocationsFailInOneLine() throws IOException {
         // a NameNode that is not there: Hadoop's client gives up after its retries (two here, see config.yaml above), in one line
         int nobody = TestCluster.freePort();

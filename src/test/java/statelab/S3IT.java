@@ -258,7 +258,7 @@ class S3IT {
         Map<String, byte[]> original = contents(key);
 
         // swap-sst, paused after its first upload (the backup goes first) and SIGKILLed there
-        swapKilledAt("publish-between-uploads", savepoint);
+        swapKilledAt("publish-between-uploads", savepoint, env(Map.of()));
         Map<String, byte[]> killed = contents(key);
         List<String> added = killed.keySet().stream().filter(k -> !original.containsKey(k)).toList();
         assertThat(added).as("one new object uploaded before the kill: the backup").singleElement().asString().endsWith(".bak");
@@ -366,11 +366,12 @@ class S3IT {
         assertThat(resumed.exit()).as("%s", resumed).isEqualTo(ExitCode.RESTORE_FAILED.code);
     }
 
-    /** Runs {@code swap-sst location} until it pauses at the crash point {@code point}, and SIGKILLs it there. */
-    static void swapKilledAt(String point, String location) throws IOException, InterruptedException {
+    /** Runs {@code swap-sst location} with {@code env} until it pauses at the crash point {@code point}, and SIGKILLs it there. */
+    static void swapKilledAt(String point, String location, Map<String, String> env) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(Proc.java("statelab.SwapSst", location)).directory(Checkout.ROOT.toFile())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        pb.environment().putAll(env(Map.of("STATELAB_PAUSE_AT", point)));
+        pb.environment().putAll(env);
+        pb.environment().put("STATELAB_PAUSE_AT", point);
         Process swap = pb.start();
         try (BufferedReader err = new BufferedReader(new InputStreamReader(swap.getErrorStream(), StandardCharsets.UTF_8))) {
             List<String> seen = new ArrayList<>();
@@ -464,7 +465,7 @@ class S3IT {
     void aSwapKilledBeforeItsNewObjectIsCompleteLeavesTheOriginalAndTheNextRunFinishesIt() throws Exception {
         String key = "killed/large.sst";
         Path[] files = largeSstAndItsLocalSwap(key, 2_500_000);
-        swapKilledAt("compose-before-complete", "s3://" + BUCKET + "/" + key); // every part in the store, not completed
+        swapKilledAt("compose-before-complete", "s3://" + BUCKET + "/" + key, env(Map.of())); // every part in the store, not completed
         assertThat(Files.mismatch(s3.object(BUCKET, key), files[0])).as("killed before completing: the object is the original").isEqualTo(-1);
         assertThat(Files.mismatch(s3.object(BUCKET, key + ".bak"), files[0])).as("and its backup is there").isEqualTo(-1);
         assertThat(openUploads("killed/")).as("the killed run's upload, its parts in the store").hasSize(1);
