@@ -159,27 +159,26 @@ public final class KeyedStateDb implements StateSource {
      */
     @Override
     public StateSource.Cursor scan(String state) {
-        ColumnFamilyHandle cf = columnFamilies.get(state);
-        if (cf == null) {
-            throw new IllegalArgumentException("no column family " + state + " in " + label);
-        }
+        columnFamily(state);
         StateSource.Cursor merged = mergedTables(state);
-        if (merged != null) {
-            return merged;
-        }
-        return rocksDbScan(state);
+        return merged != null ? merged : rocksDbScan(state);
     }
 
     /** {@code state} read by RocksDB's iterator alone (the cross-check of {@link #scan} in tests). */
     public Cursor rocksDbScan(String state) {
-        ColumnFamilyHandle cf = columnFamilies.get(state);
-        if (cf == null) {
-            throw new IllegalArgumentException("no column family " + state + " in " + label);
-        }
+        ColumnFamilyHandle cf = columnFamily(state);
         ReadOptions ro = new ReadOptions().setVerifyChecksums(true).setFillCache(false);
         RocksIterator it = db.newIterator(cf, ro);
         it.seekToFirst();
         return new Cursor(state, it, ro);
+    }
+
+    private ColumnFamilyHandle columnFamily(String state) {
+        ColumnFamilyHandle cf = columnFamilies.get(state);
+        if (cf == null) {
+            throw new IllegalArgumentException("no column family " + state + " in " + label);
+        }
+        return cf;
     }
 
     /** The state's tables opened by the block engine and merged; null when one of them is not for it to read. */
@@ -192,7 +191,7 @@ public final class KeyedStateDb implements StateSource {
                 statelab.sst.format.TableEntries t = statelab.sst.format.TableEntries.open(statelab.cli.PartialFile.open(path), name);
                 opened.add(t);
                 if (MergedTables.unreadable(t) != null) {
-                    closeAll(opened);
+                    MergedTables.closeAll(opened);
                     return null;
                 }
             }
@@ -227,18 +226,8 @@ public final class KeyedStateDb implements StateSource {
             };
         } catch (IOException | RuntimeException e) {
             // not for the block engine, or not readable at all: RocksDB's iterator reads it, or says why not
-            closeAll(opened);
+            MergedTables.closeAll(opened);
             return null;
-        }
-    }
-
-    private static void closeAll(List<statelab.sst.format.TableEntries> tables) {
-        for (statelab.sst.format.TableEntries t : tables) {
-            try {
-                t.close();
-            } catch (IOException ignored) {
-                // read-only
-            }
         }
     }
 

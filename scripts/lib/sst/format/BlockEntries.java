@@ -26,10 +26,24 @@ public final class BlockEntries {
     record Layout(int[] restarts, int entriesEnd) {}
 
     static Layout layout(byte[] b, int len, String what) {
+        int end = entriesEnd(b, 0, len, what);
+        int raw = ByteCursor.fixed32(b, len - 4);
+        int[] restarts = new int[raw];
+        for (int i = 0; i < raw; i++) {
+            restarts[i] = ByteCursor.fixed32(b, (int) end + 4 * i);
+        }
+        return new Layout(restarts, (int) end);
+    }
+
+    /**
+     * Where the entries of the block in {@code b[at..at+len)} end (an offset into {@code b}): before its restart
+     * offsets and their count. {@link BadTable} for a block too short, a bad restart count, or a data-block hash index.
+     */
+    public static int entriesEnd(byte[] b, int at, int len, String what) {
         if (len < 4) {
             throw new BadTable(what + " is " + len + " bytes, too short for a block");
         }
-        int raw = ByteCursor.fixed32(b, len - 4);
+        int raw = ByteCursor.fixed32(b, at + len - 4);
         if (raw < 0) {
             throw new BadTable(what + " carries a data-block hash index (data_block_index_type kDataBlockBinaryAndHash), not supported");
         }
@@ -37,11 +51,7 @@ public final class BlockEntries {
         if (raw == 0 || end < 0) {
             throw new BadTable(what + " has a bad restart count " + raw);
         }
-        int[] restarts = new int[raw];
-        for (int i = 0; i < raw; i++) {
-            restarts[i] = ByteCursor.fixed32(b, (int) end + 4 * i);
-        }
-        return new Layout(restarts, (int) end);
+        return at + (int) end;
     }
 
     public static List<Entry> parse(byte[] b, String what) {

@@ -194,16 +194,7 @@ public final class TableEntries implements AutoCloseable {
             throw bad("data block " + block + " at offset " + h.offset() + " is compressed with "
                     + StoredBlock.compressionName(compression) + "; only blocks without compression or with Snappy are read here");
         }
-        if (length < 4) {
-            throw bad("data block " + block + " at offset " + h.offset() + " is " + length + " bytes, too short for a block");
-        }
-        int restarts = ByteCursor.fixed32(contents, pos + length - 4);
-        long end = (long) length - 4 - 4L * restarts;
-        if (restarts <= 0 || end < 0) {
-            throw bad("data block " + block + " at offset " + h.offset() + " has a bad restart count " + restarts
-                    + (restarts < 0 ? " (a data-block hash index, not read here)" : ""));
-        }
-        entriesEnd = pos + (int) end;
+        entriesEnd = BlockEntries.entriesEnd(contents, pos, length, name + ": data block " + block + " at offset " + h.offset());
         keyLength = 0;
     }
 
