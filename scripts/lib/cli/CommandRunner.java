@@ -1,6 +1,6 @@
 //DEPS info.picocli:picocli:4.7.7
 //JAVAC_OPTIONS -XDstringConcat=inline
-//JAVA_OPTIONS -Xlog:disable -Xlog:all=warning,cds*=off,pagesize=off:stderr -XX:+UseSerialGC -XX:+IgnoreUnrecognizedVMOptions -XX:+UseTransparentHugePages
+//JAVA_OPTIONS -Xlog:disable -Xlog:all=warning,cds*=off,pagesize=off:stderr -XX:+UseSerialGC -XX:+IgnoreUnrecognizedVMOptions -XX:+UseTransparentHugePages -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0
 package statelab.cli;
 
 import java.io.InputStream;
@@ -25,7 +25,10 @@ import picocli.CommandLine.ParseResult;
  * is expensive to touch the first time on virtual machines like the one bench/sst-engine ran on, and a command
  * that reads an 8 MiB index block touches a few thousand of them (swap-sst {@code --in-place} on 1 GiB: 21,500
  * page faults and 0.78 s, 11,000 and 0.67 s with them). Where there are none the option does nothing, its note
- * silenced ({@code pagesize=off}); a JVM that does not know the option (it is Linux's) ignores it.
+ * silenced ({@code pagesize=off}); a JVM that does not know the option (it is Linux's) ignores it. The class-data
+ * archive is mapped at the address it was written for ({@code ArchiveRelocationMode=0}): Debian's JDK 17.0.15 maps
+ * it at a random one by default and then rewrites every pointer in it, 60-110 ms of {@code -Xlog:startuptime}'s
+ * "Genesis" and about 50 ms of every start here. Where that address is taken, the JVM relocates as before.
  */
 public final class CommandRunner {
     private CommandRunner() {}
