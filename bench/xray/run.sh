@@ -135,7 +135,9 @@ make_savepoint small "$words_small"
 stop_cluster
 
 # ---- the SST files under their RocksDB names, for sst_dump -----------------------------------------------------
-./jbang inspect --version >>"$log" 2>&1 # untimed: JBang's build of inspect and its CDS archive
+# untimed: JBang's build of inspect; the launcher's list of the classes it loads, then its class-data archive
+./jbang inspect --version >>"$log" 2>&1
+./jbang inspect --version >>"$log" 2>&1
 for size in large small; do
   d="$work/sst-$size"
   rm -rf "$d" && mkdir -p "$d"

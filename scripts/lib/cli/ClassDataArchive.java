@@ -9,19 +9,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Fills the class-data archive JBang writes for each script (catalog {@code "cds": true}) with the classes most
- * commands need, not only those of the run that happened to write it.
+ * Fills the class-data archive of each command (catalog {@code "cds": true}) with the classes most commands need,
+ * not only those of the run that happened to record them.
  *
- * <p>JBang starts a script's first run with {@code -XX:ArchiveClassesAtExit}: the JVM records the classes that run
- * loaded, and every later run maps them from the archive instead of reading, parsing and verifying them. What is
- * recorded is what the first run did, and a first run is often {@code --version} or {@code --help} (every
+ * <p>The launcher ({@code ./jbang}) starts a command's first run with {@code -XX:DumpLoadedClassList} and writes
+ * the archive from that list ({@code -Xshare:dump}) at the next run; JBang itself, run without the launcher, starts
+ * it with {@code -XX:ArchiveClassesAtExit}. Either way every later run maps the recorded classes from the archive
+ * instead of reading, parsing and verifying them. What is recorded is what the first run did, and a first run is often {@code --version} or {@code --help} (every
  * benchmark starts so, and CI's first runs too): then every later {@code --json} loaded Jackson's serializers from
  * their jars, about 150 ms of the 1 s of {@code swap-sst --in-place} on 1 GiB (bench/sst-engine). So a run that
  * writes the archive also writes and reads a result of the usual shapes before it exits. It costs a run that does
  * not write one a read of {@code /proc/self/cmdline} (about 1 ms); where there is no such file it does nothing.
  */
 public final class ClassDataArchive {
-    private static final String DUMP_OPTION = "\0-XX:ArchiveClassesAtExit=";
+    /** The launcher's (the list an archive is written from) and JBang's (the archive written at exit). */
+    private static final List<String> RECORDING_OPTIONS =
+            List.of("\0-XX:DumpLoadedClassList=", "\0-XX:ArchiveClassesAtExit=");
 
     private ClassDataArchive() {}
 
@@ -95,7 +98,8 @@ public final class ClassDataArchive {
 
     private static boolean archiving() {
         try (FileInputStream in = new FileInputStream("/proc/self/cmdline")) {
-            return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1).contains(DUMP_OPTION);
+            String cmdline = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+            return RECORDING_OPTIONS.stream().anyMatch(cmdline::contains);
         } catch (IOException | SecurityException e) {
             return false;
         }

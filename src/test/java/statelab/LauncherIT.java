@@ -70,13 +70,24 @@ class LauncherIT {
         writeHello(checkout, "v1");
 
         List<String> args = List.of("hello", "a b", "it's", "--json", "");
-        for (int run = 1; run <= 3; run++) { // the first writes the class-data archive, the second keeps the line
-            Launch l = launch(checkout, args);
-            assertThat(l.out()).as("run %d: %s", run, l.result()).isEqualTo("v1 [a b] [it's] [--json] []");
+        Path archive = checkout.resolve("bootstrap/.exec/hello.jsa");
+        Launch first = launch(checkout, args); // JBang's line kept; the JVM lists the classes it loads
+        assertThat(first.out()).as("%s", first.result()).isEqualTo("v1 [a b] [it's] [--json] []");
+        assertThat(first.trace()).as("%s", first.result()).contains("hello: asking JBang");
+        assertThat(archive).doesNotExist();
+        Launch second = launch(checkout, args); // the kept line, which writes the archive from that list first
+        assertThat(second.out()).as("%s", second.result()).isEqualTo("v1 [a b] [it's] [--json] []");
+        assertThat(second.trace()).as("%s", second.result())
+                .contains("hello: the kept command line", "hello: writing its class-data archive");
+        assertThat(archive).isNotEmptyFile();
+        try (Stream<Path> lists = Files.list(archive.getParent())) {
+            assertThat(lists.map(p -> p.getFileName().toString())).as("lists of classes left").noneMatch(n -> n.contains("classlist"));
         }
-        Launch kept = launch(checkout, args);
+        // -Xshare:on: a JVM that cannot map the archive (not written for this command line, or stale) refuses to start
+        Launch kept = launch(checkout, args, "JDK_JAVA_OPTIONS", "-Xshare:on");
         assertThat(kept.out()).as("%s", kept.result()).isEqualTo("v1 [a b] [it's] [--json] []");
-        assertThat(kept.trace()).as("%s", kept.result()).contains("hello: the kept command line");
+        assertThat(kept.trace()).as("%s", kept.result()).contains("hello: the kept command line")
+                .doesNotContain("writing its class-data archive");
         Launch noArgs = launch(checkout, List.of("hello"));
         assertThat(noArgs.out()).as("no arguments: none, not an empty one (%s)", noArgs.result()).isEqualTo("v1");
 
@@ -84,6 +95,7 @@ class LauncherIT {
         Launch edited = launch(checkout, args);
         assertThat(edited.out()).as("%s", edited.result()).isEqualTo("v2 [a b] [it's] [--json] []");
         assertThat(edited.trace()).as("%s", edited.result()).contains("hello: asking JBang");
+        assertThat(archive).as("the archive of the line JBang replaced").doesNotExist();
 
         launch(checkout, args); // the new line kept
         deleteBuiltJars(); // JBang's cache cleared: the kept line names a jar that is gone
