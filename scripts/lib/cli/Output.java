@@ -172,7 +172,12 @@ public final class Output {
         out.flush();
     }
 
+    /** {@code value} as one line of JSON: as the {@link #mapper()} writes it, without its start-up where it can. */
     public static String toJson(Object value) {
+        String light = ResultJson.write(value);
+        if (light != null) {
+            return light;
+        }
         try {
             return mapper().writeValueAsString(value);
         } catch (JsonProcessingException e) {
