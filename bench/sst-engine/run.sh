@@ -220,7 +220,7 @@ cp_swap=$(./jbang info classpath scripts/SwapSst.java 2>>"$log")
 jvm_opts=$(./jbang info tools scripts/SwapSst.java 2>>"$log" | python3 -c '
 import json, os, sys
 d = json.load(sys.stdin)
-jsa = "bootstrap/.exec/swap-sst.jsa"  # the launcher's (./jbang); JBang's own where there is none (older revisions)
+jsa = "bootstrap/.exec/swap-sst.jsa"  # written by ./jbang; older revisions: the one JBang wrote
 jsa = os.path.abspath(jsa) if os.path.exists(jsa) else d.get("applicationJsa")
 o = d.get("runtimeOptions", []) + (["-XX:SharedArchiveFile=" + jsa] if jsa else [])
 print(" ".join(o))')
