@@ -113,6 +113,9 @@ compare() {
   say "$id: $title"
   local out="$work/$stamp.$id.txt"
   local load_before load_after
+  # the dirty pages the comparison before left (up to 4 GiB written) flushed first, untimed: else their writeback
+  # lands in this comparison's fsyncs (goal 3 took 0.52 s right after g2-rss, 0.43 s in a run of its own)
+  sync
   load_before=$(cut -d' ' -f1-3 /proc/loadavg)
   "${ab[@]}" -n "$runs" --warmup "$warmup" --timeout "$timeout" --vs "$b" -- "$@" > "$out" 2>&1 || true
   load_after=$(cut -d' ' -f1-3 /proc/loadavg)
