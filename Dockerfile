@@ -46,14 +46,17 @@ USER statelab
 
 # Everything downloaded and compiled now, in the image: JBang (bootstrap/lib), the StateLab commands' jar and the
 # launcher's kept command line (bootstrap/.exec), the cluster's jars (~/.m2, the classpath in $STATELAB_HOME), the
-# jobs' jars. `cluster prepare` is the same code `cluster start` resolves with. Each alias runs twice: the first run
-# writes its class-data archive, the second lets the launcher keep the command line (one JVM per command, no JBang).
-# The launcher's stamp holds the modification times of the files it depends on; an image layer keeps whole seconds,
-# so the one file made here (bootstrap/lib/.pom.sha256) is given a whole second first, or no kept line would match. $STATELAB_HOME/jobs holds what
+# jobs' jars. `cluster prepare` is the same code `cluster start` resolves with. The launcher's stamp holds the
+# modification times of the files it depends on; an image layer keeps whole seconds, so the one file made here
+# (bootstrap/lib/.pom.sha256) is given a whole second first, or no kept line would match. Then each alias runs twice
+# more: the first run keeps its command line (one JVM per command, no JBang) and lists the classes it loads, the second
+# writes its class-data archive from that list - in the image, not in every container's first command. $STATELAB_HOME/jobs holds what
 # `submit` records of each job for `savepoint` and `resume`: a volume mounted there lets a pipe of containers share it.
 RUN ./jbang statelab --version \
  && ./jbang cluster prepare \
  && touch -d "@$(stat -c %Y bootstrap/lib/.pom.sha256)" bootstrap/lib/.pom.sha256 \
+ && ./jbang statelab --version >/dev/null \
+ && ./jbang cluster --version >/dev/null \
  && ./jbang statelab --version >/dev/null \
  && ./jbang cluster --version >/dev/null \
  && mkdir -p "$STATELAB_HOME/jobs" \

@@ -77,13 +77,16 @@ classpath_of() { # build, then the classpath, whose first entry is the built jar
 cp_swap=$(classpath_of scripts/SwapSst.java)
 cp_gen=$(classpath_of bench/GenerateSst.java)
 cp_verify=$(classpath_of bench/swap-sst/VerifySwap.java)
-# The JVM options JBang gives swap-sst (the //JAVA_OPTIONS of its sources) and its class-data-sharing archive,
-# which the catalog's "cds" makes JBang write on the first launch: "java" runs exactly what JBang execs.
+# The JVM options JBang gives swap-sst (the //JAVA_OPTIONS of its sources) and its class-data-sharing archive, which
+# ./jbang writes at the second launch of a kept command line (bootstrap/.exec/swap-sst.jsa; before 2026-12-02 JBang
+# wrote it, the catalog's "cds"): "java" runs exactly what ./jbang execs.
+./jbang swap-sst --version >>"$log" 2>&1
 ./jbang swap-sst --version >>"$log" 2>&1
 mapfile -t java_opts < <(./jbang info tools scripts/SwapSst.java | python3 -c '
 import json, sys
 print("\n".join(json.load(sys.stdin).get("runtimeOptions", [])))')
-jsa=$(./jbang info tools scripts/SwapSst.java | python3 -c 'import json, sys; print(json.load(sys.stdin).get("applicationJsa", ""))')
+jsa="$PWD/bootstrap/.exec/swap-sst.jsa"
+[ -f "$jsa" ] || jsa=$(./jbang info tools scripts/SwapSst.java | python3 -c 'import json, sys; print(json.load(sys.stdin).get("applicationJsa", ""))')
 java_swap=(java "${java_opts[@]}")
 [ -n "$jsa" ] && [ -f "$jsa" ] && java_swap+=("-XX:SharedArchiveFile=$jsa")
 echo "swap-sst JVM: ${java_swap[*]} -cp <classpath> statelab.SwapSst" >> "$here/results/$stamp.machine.txt"

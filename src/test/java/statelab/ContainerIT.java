@@ -97,6 +97,20 @@ class ContainerIT {
 
     @Test
     @Order(2)
+    void aCommandInTheImageStartsFromItsKeptLineAndTheClassDataArchiveBuiltIntoTheImage() {
+        // -Xshare:on: a JVM that cannot map its archive (missing, or not the one of this command line) refuses to start
+        String name = engine.prefix + "-kept-line";
+        Proc.Result r = engine.cli(RUN, "run", "--name", name, "-e", "STATELAB_LAUNCHER_TRACE=1", "-e",
+                "JDK_JAVA_OPTIONS=-Xshare:on", engine.image, "--version");
+        engine.cli(RUN, "rm", name);
+        assertThat(r.exit()).as(tail(r)).isZero();
+        assertThat(r.out()).as(tail(r)).contains("StateLab");
+        assertThat(r.err()).as(tail(r)).contains("jbang: statelab: the kept command line")
+                .doesNotContain("asking JBang").doesNotContain("writing its class-data archive");
+    }
+
+    @Test
+    @Order(2)
     void aLogDirectoryTheContainerCannotWriteIsOneLineAndExit11() throws Exception {
         Path readOnly = Files.createDirectories(dir.resolve("root-only-logs")); // 755, this test's user's: not uid 1000's
         String name = engine.prefix + "-unwritable";
