@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.lang.annotation.Annotation;
-import java.lang.reflect.AccessibleObject;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -18,6 +17,7 @@ import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -121,55 +121,102 @@ final class ResultJson {
         }
     }
 
+    /**
+     * How a record class is written, found by reflection once per class (a diff prints one record per changed key):
+     * its components' names and accessors, whether nulls are left out; null when it is the mapper's to write.
+     */
+    private record RecordShape(String[] names, Method[] accessors, boolean nonNull) {}
+
+    private static final ClassValue<Optional<RecordShape>> RECORDS = new ClassValue<>() {
+        @Override
+        protected Optional<RecordShape> computeValue(Class<?> type) {
+            return Optional.ofNullable(recordShape(type));
+        }
+    };
+
+    /** An enum's {@code @JsonValue} method (empty: its name is written), or null when it is the mapper's to write. */
+    private static final ClassValue<Optional<Optional<Method>>> ENUMS = new ClassValue<>() {
+        @Override
+        protected Optional<Optional<Method>> computeValue(Class<?> type) {
+            return Optional.ofNullable(jsonValueMethod(type));
+        }
+    };
+
     private static void writeEnum(JsonGenerator g, Enum<?> e) throws IOException, Unsupported {
-        Class<?> type = e.getDeclaringClass();
+        Optional<Method> jsonValue = ENUMS.get(e.getDeclaringClass()).orElseThrow(Unsupported::new);
+        if (jsonValue.isPresent()) {
+            write(g, invoke(jsonValue.get(), e));
+        } else {
+            g.writeString(e.name());
+        }
+    }
+
+    private static Optional<Method> jsonValueMethod(Class<?> type) {
         if (jacksonAnnotated(type.getAnnotations())) {
-            throw new Unsupported();
+            return null;
         }
         for (Method[] methods : new Method[][] {type.getDeclaredMethods(), type.getMethods()}) {
             for (Method m : methods) {
                 if (m.isAnnotationPresent(JsonValue.class)) {
-                    write(g, invoke(m, e));
-                    return;
+                    return accessible(m) ? Optional.of(m) : null;
                 }
             }
         }
-        g.writeString(e.name());
+        return Optional.empty();
     }
 
     private static void writeRecord(JsonGenerator g, Record r) throws IOException, Unsupported {
-        Class<?> type = r.getClass();
+        RecordShape shape = RECORDS.get(r.getClass()).orElseThrow(Unsupported::new);
+        g.writeStartObject();
+        for (int i = 0; i < shape.names().length; i++) {
+            Object value = invoke(shape.accessors()[i], r);
+            if (value == null && shape.nonNull()) {
+                continue;
+            }
+            g.writeFieldName(shape.names()[i]);
+            write(g, value);
+        }
+        g.writeEndObject();
+    }
+
+    private static RecordShape recordShape(Class<?> type) {
         JsonInclude include = type.getAnnotation(JsonInclude.class);
         boolean nonNull = include != null && include.value() == JsonInclude.Include.NON_NULL;
         for (Annotation a : type.getAnnotations()) {
             if (a != include && isJackson(a)) {
-                throw new Unsupported();
+                return null;
             }
         }
         RecordComponent[] components = type.getRecordComponents();
-        Set<String> names = new java.util.HashSet<>();
-        for (RecordComponent c : components) {
-            if (jacksonAnnotated(c.getAnnotations()) || jacksonAnnotated(c.getAccessor().getAnnotations())) {
-                throw new Unsupported();
+        String[] names = new String[components.length];
+        Method[] accessors = new Method[components.length];
+        for (int i = 0; i < components.length; i++) {
+            RecordComponent c = components[i];
+            if (jacksonAnnotated(c.getAnnotations()) || jacksonAnnotated(c.getAccessor().getAnnotations())
+                    || !accessible(c.getAccessor())) {
+                return null;
             }
-            names.add(c.getName());
+            names[i] = c.getName();
+            accessors[i] = c.getAccessor();
         }
+        Set<String> componentNames = Set.of(names);
         for (Method m : type.getMethods()) { // Jackson writes getX() and isX() too: such a record is its to write
             if (!Modifier.isStatic(m.getModifiers()) && m.getParameterCount() == 0 && m.getDeclaringClass() == type
-                    && !names.contains(m.getName()) && (getterLike(m.getName(), "get") || getterLike(m.getName(), "is"))) {
-                throw new Unsupported();
+                    && !componentNames.contains(m.getName()) && (getterLike(m.getName(), "get") || getterLike(m.getName(), "is"))) {
+                return null;
             }
         }
-        g.writeStartObject();
-        for (RecordComponent c : components) {
-            Object value = invoke(c.getAccessor(), r);
-            if (value == null && nonNull) {
-                continue;
-            }
-            g.writeFieldName(c.getName());
-            write(g, value);
+        return new RecordShape(names, accessors, nonNull);
+    }
+
+    /** Makes {@code m} callable from here (a record or enum declared private in a command); false where it cannot be. */
+    private static boolean accessible(Method m) {
+        try {
+            m.setAccessible(true);
+            return true;
+        } catch (RuntimeException e) {
+            return false;
         }
-        g.writeEndObject();
     }
 
     private static boolean getterLike(String name, String prefix) {
@@ -191,9 +238,6 @@ final class ResultJson {
 
     private static Object invoke(Method m, Object target) throws Unsupported {
         try {
-            if (!m.canAccess(target)) {
-                ((AccessibleObject) m).setAccessible(true);
-            }
             return m.invoke(target);
         } catch (IllegalAccessException | InvocationTargetException | RuntimeException e) {
             throw new Unsupported();

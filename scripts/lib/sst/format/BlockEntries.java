@@ -30,9 +30,9 @@ public final class BlockEntries {
         int raw = ByteCursor.fixed32(b, len - 4);
         int[] restarts = new int[raw];
         for (int i = 0; i < raw; i++) {
-            restarts[i] = ByteCursor.fixed32(b, (int) end + 4 * i);
+            restarts[i] = ByteCursor.fixed32(b, end + 4 * i);
         }
-        return new Layout(restarts, (int) end);
+        return new Layout(restarts, end);
     }
 
     /**
