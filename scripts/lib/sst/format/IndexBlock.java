@@ -162,17 +162,19 @@ public final class IndexBlock implements TableIndex {
     /**
      * The block with the handles of entries {@code first..size-1} replaced by {@code handles} (in that order): the
      * bytes before entry {@code first} copied, the later entries re-encoded with their keys and new values, the
-     * restart array rebuilt. A delta-encoded value stays a delta (the blocks stay back to back).
+     * restart array rebuilt. A delta-encoded value stays a delta (the blocks stay back to back). An index parsed
+     * from its end ({@link #parseEnd}) can be written anew from the second entry it holds on: the bytes before are
+     * copied unread.
      */
     public ByteSink encodeWith(int first, List<BlockHandle> handles, ByteSink out) {
         if (handles.size() != size - first) {
             throw new IllegalArgumentException(handles.size() + " handles for " + (size - first) + " entries");
         }
-        if (base != 0) {
-            throw new IllegalStateException("an index parsed from its end cannot be written anew");
+        if (first < base || (first > 0 && first - 1 < base)) {
+            throw new IllegalStateException("entries " + first + ".. cannot be written anew from an index parsed from entry " + base);
         }
         out.clear();
-        int from = first < size ? starts[first] : entriesEnd;
+        int from = first < size ? starts[first - base] : entriesEnd;
         out.put(b, 0, from);
         int ri = 0;
         int[] newRestarts = new int[restarts.length];
@@ -183,10 +185,10 @@ public final class IndexBlock implements TableIndex {
         BlockHandle prev = first > 0 ? handle(first - 1) : null;
         ByteSink value = new ByteSink(24);
         for (int i = first; i < size; i++) {
-            if (ri < restarts.length && restarts[ri] == starts[i]) {
+            if (ri < restarts.length && restarts[ri] == starts[i - base]) {
                 newRestarts[ri++] = out.size();
             }
-            ByteCursor in = new ByteCursor(b, starts[i], entriesEnd);
+            ByteCursor in = new ByteCursor(b, starts[i - base], entriesEnd);
             int shared = in.varint32();
             int nonShared = in.varint32();
             if (!valueDeltaEncoded) {

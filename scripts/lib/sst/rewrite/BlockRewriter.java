@@ -30,9 +30,10 @@ import statelab.sst.format.TableFooter;
  * new bytes, and everything else of the table is kept byte for byte where it can be.
  *
  * <ul>
- *   <li>Data blocks before the first block holding a changed entry are copied as raw bytes (one kernel copy:
- *       {@link FileChannel#transferTo}); their checksums stay valid because for format_version ≤ 5 a block's
- *       checksum covers only its own bytes, never its offset.</li>
+ *   <li>Data blocks before the first block holding a changed entry are copied as raw bytes (kernel copies:
+ *       {@link FileChannel#transferTo}), on a second thread while the change is still being found, with their
+ *       writeback to disk started there ({@link AheadCopy}); their checksums stay valid because for format_version
+ *       ≤ 5 a block's checksum covers only its own bytes, never its offset.</li>
  *   <li>The blocks from there to the end of the data region are decoded, their changed values replaced, and
  *       re-encoded with the same key layout, restart points and compression, and a new checksum.</li>
  *   <li>The index block is re-encoded with the new handles (same keys, so no separator is recomputed); the
@@ -72,37 +73,44 @@ public final class BlockRewriter {
      *     same contents). A table whose changed blocks are all uncompressed keeps its length all the same
      *     ({@link Result#sameSize} says so).
      * @param grow bytes added to the first changed Snappy block's shortest encoding (what {@code newSize} uses)
+     * @param inMemoryIndex the largest index block (as stored) read into memory whole; a larger one is streamed
+     *     ({@link #IN_MEMORY_INDEX} by default)
      */
     public record Options(int lastN, byte[] value, boolean mergeOperands, boolean verifyCopied, boolean sync, long padTo,
-                          boolean newSize, int grow) {
+                          boolean newSize, int grow, long inMemoryIndex) {
         /** Change the last {@code lastN} Put entries to {@code value}; no padding, no verification of copied blocks, fsync. */
         public static Options of(int lastN, byte[] value) {
-            return new Options(lastN, value, false, false, true, 0, false, 0);
+            return new Options(lastN, value, false, false, true, 0, false, 0, IN_MEMORY_INDEX);
+        }
+
+        /** As these options, with an index block of more than {@code bytes} (as stored) streamed. */
+        public Options withInMemoryIndex(long bytes) {
+            return new Options(lastN, value, mergeOperands, verifyCopied, sync, padTo, newSize, grow, bytes);
         }
 
         /** As these options, padded to {@code bytes} (the input's size keeps the file's length). */
         public Options withPadTo(long bytes) {
-            return new Options(lastN, value, mergeOperands, verifyCopied, sync, bytes, newSize, grow);
+            return new Options(lastN, value, mergeOperands, verifyCopied, sync, bytes, newSize, grow, inMemoryIndex);
         }
 
         public Options withMergeOperands(boolean on) {
-            return new Options(lastN, value, on, verifyCopied, sync, padTo, newSize, grow);
+            return new Options(lastN, value, on, verifyCopied, sync, padTo, newSize, grow, inMemoryIndex);
         }
 
         public Options withVerifyCopied(boolean on) {
-            return new Options(lastN, value, mergeOperands, on, sync, padTo, newSize, grow);
+            return new Options(lastN, value, mergeOperands, on, sync, padTo, newSize, grow, inMemoryIndex);
         }
 
         public Options withSync(boolean on) {
-            return new Options(lastN, value, mergeOperands, verifyCopied, on, padTo, newSize, grow);
+            return new Options(lastN, value, mergeOperands, verifyCopied, on, padTo, newSize, grow, inMemoryIndex);
         }
 
         public Options withNewSize(boolean on) {
-            return new Options(lastN, value, mergeOperands, verifyCopied, sync, padTo, on, grow);
+            return new Options(lastN, value, mergeOperands, verifyCopied, sync, padTo, on, grow, inMemoryIndex);
         }
 
         Options growing(int bytes) {
-            return new Options(lastN, value, mergeOperands, verifyCopied, sync, padTo, newSize, bytes);
+            return new Options(lastN, value, mergeOperands, verifyCopied, sync, padTo, newSize, bytes, inMemoryIndex);
         }
     }
 
@@ -215,10 +223,15 @@ public final class BlockRewriter {
     private static Result write(Path source, Path target, Options o, boolean[] created) throws IOException {
         Map<String, Long> millis = new HashMap<>();
         long t0 = System.nanoTime();
-        try (FileChannel in = PartialFile.open(source)) {
-            // the whole index in memory only where every handle is needed: to verify the blocks copied, or to move
-            // the index along with padding
-            Located at = locate(in, o, o.verifyCopied() || o.padTo() > 0 ? Reading.WHOLE_INDEX : Reading.STREAMED_INDEX);
+        try (FileChannel in = PartialFile.open(source);
+             FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+             AheadCopy ahead = o.verifyCopied() ? null : AheadCopy.start(in, out, copiedAhead(in), o.sync())) {
+            created[0] = true;
+            // the whole index parsed only where every handle is needed: to verify the blocks copied, or to move the
+            // index along with padding; else a small index is read in one go and parsed from its end, a large one
+            // streamed in bounded memory
+            Located at = locate(in, o, o.verifyCopied() || o.padTo() > 0 ? Reading.WHOLE_INDEX
+                    : indexBytes(in) <= o.inMemoryIndex() ? Reading.INDEX_END : Reading.STREAMED_INDEX);
             BlockBasedTable table = at.table();
             List<BlockBasedTable.TailBlock> tail = table.tail();
             int checksum = table.footer.checksumType();
@@ -230,13 +243,15 @@ public final class BlockRewriter {
             long t1 = System.nanoTime();
             millis.put("plan", (t1 - t0) / 1_000_000);
 
-            try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                created[0] = true;
+            {
                 long prefix = table.index.handle(first).offset();
-                if (o.verifyCopied()) {
+                if (ahead == null) {
                     copyVerified(in, out, table, first);
                 } else {
-                    transfer(in, out, 0, prefix);
+                    long copied = ahead.awaitCopied();
+                    if (copied < prefix) {
+                        transfer(in, out, copied, prefix - copied);
+                    }
                 }
                 long t2 = System.nanoTime();
                 millis.put("copyRaw", (t2 - t1) / 1_000_000);
@@ -328,8 +343,14 @@ public final class BlockRewriter {
                     } // else: already written in place (the streamed index)
                     pos += piece.length();
                 }
+                if (out.size() > pos) {
+                    out.truncate(pos); // what the copy ahead wrote past the new table's end
+                }
                 long t3 = System.nanoTime();
                 millis.put("reencode", (t3 - t2) / 1_000_000);
+                if (ahead != null) {
+                    ahead.finish();
+                }
                 if (o.sync()) {
                     out.force(true);
                 }
@@ -339,6 +360,41 @@ public final class BlockRewriter {
                         table.index.size(), table.index.size() - reencoded, reencoded, copiedRaw, written, padding, skipped[0], changes, millis,
                         snappyChanged);
             }
+        }
+    }
+
+    /**
+     * The largest index block (as stored) a rewrite reads into memory whole and parses from its end: about 3 MiB
+     * uncompressed, a table of up to ~350 MiB; it and its rewrite hold about 10 MiB. A larger one is streamed
+     * ({@link StreamedIndex}), which reads every entry but holds a constant few MiB however large the table.
+     */
+    static final long IN_MEMORY_INDEX = 2L << 20;
+
+    /** The index block's stored length as the footer gives it; {@code Long.MAX_VALUE} for a file without a footer. */
+    private static long indexBytes(FileChannel in) throws IOException {
+        try {
+            long size = in.size();
+            return size < TableFooter.LENGTH ? Long.MAX_VALUE : TableFooter.read(in, size).index().size();
+        } catch (BadTable e) {
+            return Long.MAX_VALUE; // reading the table says what is wrong with it
+        }
+    }
+
+    /**
+     * How much of {@code in} to copy ahead: its data region as the footer places it (everything before the index
+     * block and the metaindex), all of which a rewrite keeps but for the last blocks; nothing of a file too short
+     * for a footer (reading the table then says what is wrong with it).
+     */
+    private static long copiedAhead(FileChannel in) throws IOException {
+        long size = in.size();
+        if (size < TableFooter.LENGTH) {
+            return 0;
+        }
+        try {
+            TableFooter f = TableFooter.read(in, size);
+            return Math.max(0, Math.min(size, Math.min(f.index().offset(), f.metaindex().offset())));
+        } catch (BadTable e) {
+            return 0;
         }
     }
 
@@ -409,9 +465,12 @@ public final class BlockRewriter {
     enum Reading {
         /** Every handle in memory: to verify the blocks copied raw, or to move the index along with padding. */
         WHOLE_INDEX,
-        /** As a stream, the last handles kept: memory independent of the table, for a rewrite of the index. */
+        /** As a stream, the last handles kept: memory independent of the table, for a rewrite of a large index. */
         STREAMED_INDEX,
-        /** Decompressed in one go and parsed from its end only: fastest, for a change that moves nothing. */
+        /**
+         * Decompressed in one go and parsed from its end only: fastest, for a change that moves nothing and for a
+         * rewrite of an index of at most {@link #IN_MEMORY_INDEX}.
+         */
         INDEX_END
     }
 
