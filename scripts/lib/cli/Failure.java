@@ -18,7 +18,7 @@ public final class Failure extends RuntimeException {
     }
 
     public static Failure of(ExitCode exitCode, String format, Object... args) {
-        return new Failure(exitCode, String.format(format, args));
+        return new Failure(exitCode, Messages.format(format, args));
     }
 
     public ExitCode exitCode() {

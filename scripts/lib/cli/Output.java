@@ -147,7 +147,7 @@ public final class Output {
     public void progress(String format, Object... args) {
         if (showsProgress()) {
             PrintWriter err = err();
-            err.println(mixee.qualifiedName() + ": " + String.format(format, args));
+            err.println(mixee.qualifiedName() + ": " + Messages.format(format, args));
             err.flush();
         }
     }
@@ -160,7 +160,7 @@ public final class Output {
     /** A warning the user should see whatever the terminal: stderr, always. */
     public void warn(String format, Object... args) {
         PrintWriter err = err();
-        err.println("warning: " + String.format(format, args));
+        err.println("warning: " + Messages.format(format, args));
         err.flush();
     }
 
