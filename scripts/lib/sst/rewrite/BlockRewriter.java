@@ -155,7 +155,8 @@ public final class BlockRewriter {
         boolean[] created = {false};
         try {
             Result r = write(source, target, o, created);
-            // the changed blocks compressed to their old lengths: store one a byte (or two, three) longer
+            // the table kept its length although write() did not foresee it (blocks that changed length made up
+            // for each other): store a changed Snappy block a byte (or two, three) longer
             for (int grow = 1; o.newSize() && o.padTo() == 0 && r.sameSize() && r.snappyBlocksChanged() && grow <= 3; grow++) {
                 Files.delete(target);
                 created[0] = false;
@@ -243,6 +244,39 @@ public final class BlockRewriter {
             long t1 = System.nanoTime();
             millis.put("plan", (t1 - t0) / 1_000_000);
 
+            // the changed blocks encoded while the copy runs; their lengths say whether the table keeps its length
+            byte[][] blocks = new byte[touched.size()][];
+            boolean snappyChanged = false;
+            boolean lengthsKept = true;
+            int reencoded = 0;
+            ByteSink contents = new ByteSink(8192);
+            for (int k = 0; k < blocks.length; k++) {
+                TouchedBlock b = touched.get(k);
+                blocks[k] = b.stored();
+                if (b.changed()) {
+                    BlockEntries.encode(b.entries(), contents);
+                    blocks[k] = StoredBlock.encode(contents.array(), contents.size(), b.decoded().compression(), checksum);
+                    snappyChanged |= b.decoded().compression() == StoredBlock.SNAPPY;
+                    lengthsKept &= blocks[k].length == b.stored().length;
+                    reencoded++;
+                }
+            }
+            int grow = o.grow();
+            if (grow == 0 && o.newSize() && o.padTo() == 0 && snappyChanged && lengthsKept && rawValueDelta[0] == 0) {
+                // every block as long as before and the values too: handles, index and properties would be the same
+                // and so would the table's length; a changed Snappy block is stored a byte longer now, not after a
+                // whole table written to find it out (rewrite() still checks the length it gets)
+                grow = 1;
+            }
+            for (int k = 0; k < blocks.length && grow > 0; k++) {
+                TouchedBlock b = touched.get(k);
+                if (b.changed() && b.decoded().compression() == StoredBlock.SNAPPY) {
+                    BlockEntries.encode(b.entries(), contents);
+                    blocks[k] = StoredBlock.encodeTo(contents.array(), contents.size(), StoredBlock.SNAPPY, checksum,
+                            blocks[k].length + grow, "data block " + b.index());
+                    grow = 0;
+                }
+            }
             {
                 long prefix = table.index.handle(first).offset();
                 if (ahead == null) {
@@ -260,25 +294,10 @@ public final class BlockRewriter {
                 long pos = prefix;
                 long written = 0;
                 long copiedRaw = prefix + rawTailBytes(tail);
-                int reencoded = 0;
-                boolean snappyChanged = false;
-                int grow = o.grow();
-                ByteSink contents = new ByteSink(8192);
-                for (TouchedBlock b : touched) {
-                    byte[] stored = b.stored();
-                    if (b.changed()) {
-                        BlockEntries.encode(b.entries(), contents);
-                        stored = StoredBlock.encode(contents.array(), contents.size(), b.decoded().compression(), checksum);
-                        if (b.decoded().compression() == StoredBlock.SNAPPY) {
-                            snappyChanged = true;
-                            if (grow > 0) {
-                                stored = StoredBlock.encodeTo(contents.array(), contents.size(), StoredBlock.SNAPPY, checksum,
-                                        stored.length + grow, "data block " + b.index());
-                                grow = 0;
-                            }
-                        }
-                        reencoded++;
-                    } else {
+                for (int k = 0; k < blocks.length; k++) {
+                    TouchedBlock b = touched.get(k);
+                    byte[] stored = blocks[k];
+                    if (!b.changed()) {
                         copiedRaw += stored.length;
                     }
                     write(out, stored, pos);
