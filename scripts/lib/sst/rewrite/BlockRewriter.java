@@ -245,141 +245,154 @@ public final class BlockRewriter {
             millis.put("plan", (t1 - t0) / 1_000_000);
 
             // the changed blocks encoded while the copy runs; their lengths say whether the table keeps its length
-            byte[][] blocks = new byte[touched.size()][];
-            boolean snappyChanged = false;
-            boolean lengthsKept = true;
-            int reencoded = 0;
-            ByteSink contents = new ByteSink(8192);
+            Encoded encoded = encode(touched, checksum, o, rawValueDelta[0]);
+            byte[][] blocks = encoded.blocks();
+            int reencoded = encoded.reencoded();
+            boolean snappyChanged = encoded.snappyChanged();
+            long prefix = table.index.handle(first).offset();
+            if (ahead == null) {
+                copyVerified(in, out, table, first);
+            } else {
+                long copied = ahead.awaitCopied();
+                if (copied < prefix) {
+                    transfer(in, out, copied, prefix - copied);
+                }
+            }
+            long t2 = System.nanoTime();
+            millis.put("copyRaw", (t2 - t1) / 1_000_000);
+
+            List<BlockHandle> handles = new ArrayList<>(touched.size()); // of blocks first..last
+            long pos = prefix;
+            long written = 0;
+            long copiedRaw = prefix + rawTailBytes(tail);
             for (int k = 0; k < blocks.length; k++) {
                 TouchedBlock b = touched.get(k);
-                blocks[k] = b.stored();
-                if (b.changed()) {
-                    BlockEntries.encode(b.entries(), contents);
-                    blocks[k] = StoredBlock.encode(contents.array(), contents.size(), b.decoded().compression(), checksum);
-                    snappyChanged |= b.decoded().compression() == StoredBlock.SNAPPY;
-                    lengthsKept &= blocks[k].length == b.stored().length;
-                    reencoded++;
+                byte[] stored = blocks[k];
+                if (!b.changed()) {
+                    copiedRaw += stored.length;
                 }
+                write(out, stored, pos);
+                handles.add(new BlockHandle(pos, stored.length - BlockHandle.TRAILER));
+                pos += stored.length;
+                written += b.changed() ? stored.length : 0;
             }
-            int grow = o.grow();
-            if (grow == 0 && o.newSize() && o.padTo() == 0 && snappyChanged && lengthsKept && rawValueDelta[0] == 0) {
-                // every block as long as before and the values too: handles, index and properties would be the same
-                // and so would the table's length; a changed Snappy block is stored a byte longer now, not after a
-                // whole table written to find it out (rewrite() still checks the length it gets)
-                grow = 1;
-            }
-            for (int k = 0; k < blocks.length && grow > 0; k++) {
-                TouchedBlock b = touched.get(k);
-                if (b.changed() && b.decoded().compression() == StoredBlock.SNAPPY) {
-                    BlockEntries.encode(b.entries(), contents);
-                    blocks[k] = StoredBlock.encodeTo(contents.array(), contents.size(), StoredBlock.SNAPPY, checksum,
-                            blocks[k].length + grow, "data block " + b.index());
-                    grow = 0;
-                }
-            }
-            {
-                long prefix = table.index.handle(first).offset();
-                if (ahead == null) {
-                    copyVerified(in, out, table, first);
-                } else {
-                    long copied = ahead.awaitCopied();
-                    if (copied < prefix) {
-                        transfer(in, out, copied, prefix - copied);
+            long dataEnd = pos;
+            Piece indexPiece;
+            long indexSize;
+            if (table.index instanceof StreamedIndex streamed) {
+                // written straight into place (after the meta blocks RocksDB puts before it, copied raw), in
+                // bounded memory; the pieces after it only need its length
+                long indexAt = dataEnd;
+                for (BlockBasedTable.TailBlock b : tail) {
+                    if (b.name().equals(BlockBasedTable.INDEX)) {
+                        break;
                     }
+                    indexAt += b.handle().size() + BlockHandle.TRAILER;
                 }
-                long t2 = System.nanoTime();
-                millis.put("copyRaw", (t2 - t1) / 1_000_000);
+                StreamedIndex.Written w = streamed.rewrite(first, handles, out, indexAt, checksum);
+                indexPiece = new Piece(null, -1, w.storedLength());
+                indexSize = newIndexSize(table, streamed.contentLength(), w.contentLength(), w.storedLength());
+                written += w.storedLength();
+            } else {
+                ByteSink indexContents = ((IndexBlock) table.index).encodeWith(first, handles,
+                        new ByteSink(table.indexBlock.contents().length + 64));
+                byte[] indexStored = StoredBlock.encode(indexContents.array(), indexContents.size(),
+                        table.indexBlock.compression(), checksum);
+                indexPiece = new Piece(indexStored, 0, 0);
+                indexSize = newIndexSize(table, table.indexBlock.contents().length, indexContents.size(), indexStored.length);
+            }
+            long padding = 0;
+            List<Piece> pieces = tailPieces(table, tail, dataEnd, indexPiece, indexSize, rawValueDelta[0]);
+            if (o.padTo() > 0) {
+                // Zeros after the last data block, counted in the data region as block_align padding is:
+                // no reader looks at bytes no handle points to, and RocksDB checks a DB's SST sizes.
+                for (int round = 0; ; round++) {
+                    long p = o.padTo() - dataEnd - length(pieces);
+                    if (p < 0) {
+                        throw new BadTable("the rewritten table is " + (-p) + " bytes longer than " + o.padTo()
+                                + "; padding can only lengthen it");
+                    }
+                    if (p == padding) {
+                        break;
+                    }
+                    if (round == 4) {
+                        throw new BadTable("no padding makes the table exactly " + o.padTo() + " bytes");
+                    }
+                    padding = p;
+                    pieces = tailPieces(table, tail, dataEnd + padding, indexPiece, indexSize, rawValueDelta[0]);
+                }
+                write(out, ByteBuffer.allocate(Math.toIntExact(padding)), pos);
+                pos += padding;
+            }
+            for (Piece piece : pieces) {
+                if (piece.bytes() != null) {
+                    write(out, piece.bytes(), pos);
+                    written += piece.bytes().length;
+                } else if (piece.rawFrom() >= 0) {
+                    transfer(in, out, piece.rawFrom(), piece.rawLength(), pos);
+                } // else: already written in place (the streamed index)
+                pos += piece.length();
+            }
+            if (out.size() > pos) {
+                out.truncate(pos); // what the copy ahead wrote past the new table's end
+            }
+            long t3 = System.nanoTime();
+            millis.put("reencode", (t3 - t2) / 1_000_000);
+            if (ahead != null) {
+                ahead.finish();
+            }
+            if (o.sync()) {
+                out.force(true);
+            }
+            millis.put("sync", (System.nanoTime() - t3) / 1_000_000);
+            millis.put("total", (System.nanoTime() - t0) / 1_000_000);
+            return new Result(table.fileSize, pos, table.footer.formatVersion(), StoredBlock.checksumName(checksum),
+                    table.index.size(), table.index.size() - reencoded, reencoded, copiedRaw, written, padding, skipped[0], changes, millis,
+                    snappyChanged);
+        }
+    }
 
-                List<BlockHandle> handles = new ArrayList<>(touched.size()); // of blocks first..last
-                long pos = prefix;
-                long written = 0;
-                long copiedRaw = prefix + rawTailBytes(tail);
-                for (int k = 0; k < blocks.length; k++) {
-                    TouchedBlock b = touched.get(k);
-                    byte[] stored = blocks[k];
-                    if (!b.changed()) {
-                        copiedRaw += stored.length;
-                    }
-                    write(out, stored, pos);
-                    handles.add(new BlockHandle(pos, stored.length - BlockHandle.TRAILER));
-                    pos += stored.length;
-                    written += b.changed() ? stored.length : 0;
-                }
-                long dataEnd = pos;
-                Piece indexPiece;
-                long indexSize;
-                if (table.index instanceof StreamedIndex streamed) {
-                    // written straight into place (after the meta blocks RocksDB puts before it, copied raw), in
-                    // bounded memory; the pieces after it only need its length
-                    long indexAt = dataEnd;
-                    for (BlockBasedTable.TailBlock b : tail) {
-                        if (b.name().equals(BlockBasedTable.INDEX)) {
-                            break;
-                        }
-                        indexAt += b.handle().size() + BlockHandle.TRAILER;
-                    }
-                    StreamedIndex.Written w = streamed.rewrite(first, handles, out, indexAt, checksum);
-                    indexPiece = new Piece(null, -1, w.storedLength());
-                    indexSize = newIndexSize(table, streamed.contentLength(), w.contentLength(), w.storedLength());
-                    written += w.storedLength();
-                } else {
-                    ByteSink indexContents = ((IndexBlock) table.index).encodeWith(first, handles,
-                            new ByteSink(table.indexBlock.contents().length + 64));
-                    byte[] indexStored = StoredBlock.encode(indexContents.array(), indexContents.size(),
-                            table.indexBlock.compression(), checksum);
-                    indexPiece = new Piece(indexStored, 0, 0);
-                    indexSize = newIndexSize(table, table.indexBlock.contents().length, indexContents.size(), indexStored.length);
-                }
-                long padding = 0;
-                List<Piece> pieces = tailPieces(table, tail, dataEnd, indexPiece, indexSize, rawValueDelta[0]);
-                if (o.padTo() > 0) {
-                    // Zeros after the last data block, counted in the data region as block_align padding is:
-                    // no reader looks at bytes no handle points to, and RocksDB checks a DB's SST sizes.
-                    for (int round = 0; ; round++) {
-                        long p = o.padTo() - dataEnd - length(pieces);
-                        if (p < 0) {
-                            throw new BadTable("the rewritten table is " + (-p) + " bytes longer than " + o.padTo()
-                                    + "; padding can only lengthen it");
-                        }
-                        if (p == padding) {
-                            break;
-                        }
-                        if (round == 4) {
-                            throw new BadTable("no padding makes the table exactly " + o.padTo() + " bytes");
-                        }
-                        padding = p;
-                        pieces = tailPieces(table, tail, dataEnd + padding, indexPiece, indexSize, rawValueDelta[0]);
-                    }
-                    write(out, ByteBuffer.allocate(Math.toIntExact(padding)), pos);
-                    pos += padding;
-                }
-                for (Piece piece : pieces) {
-                    if (piece.bytes() != null) {
-                        write(out, piece.bytes(), pos);
-                        written += piece.bytes().length;
-                    } else if (piece.rawFrom() >= 0) {
-                        transfer(in, out, piece.rawFrom(), piece.rawLength(), pos);
-                    } // else: already written in place (the streamed index)
-                    pos += piece.length();
-                }
-                if (out.size() > pos) {
-                    out.truncate(pos); // what the copy ahead wrote past the new table's end
-                }
-                long t3 = System.nanoTime();
-                millis.put("reencode", (t3 - t2) / 1_000_000);
-                if (ahead != null) {
-                    ahead.finish();
-                }
-                if (o.sync()) {
-                    out.force(true);
-                }
-                millis.put("sync", (System.nanoTime() - t3) / 1_000_000);
-                millis.put("total", (System.nanoTime() - t0) / 1_000_000);
-                return new Result(table.fileSize, pos, table.footer.formatVersion(), StoredBlock.checksumName(checksum),
-                        table.index.size(), table.index.size() - reencoded, reencoded, copiedRaw, written, padding, skipped[0], changes, millis,
-                        snappyChanged);
+    /** The touched blocks as they are to be written, and what re-encoding them found. */
+    private record Encoded(byte[][] blocks, int reencoded, boolean snappyChanged) {}
+
+    /**
+     * The touched blocks, the changed ones re-encoded with a new checksum. With {@link Options#newSize}, a table
+     * that would keep its length (every changed block as long as before, and the values too: then handles, index
+     * and properties are the same) has its first changed Snappy block stored a byte longer at once, not after a
+     * whole table written to find it out ({@link #rewrite} still checks the length it gets); {@link Options#grow}
+     * asks for that explicitly.
+     */
+    private static Encoded encode(List<TouchedBlock> touched, int checksum, Options o, long rawValueDelta) {
+        byte[][] blocks = new byte[touched.size()][];
+        boolean snappyChanged = false;
+        boolean lengthsKept = true;
+        int reencoded = 0;
+        ByteSink contents = new ByteSink(8192);
+        for (int k = 0; k < blocks.length; k++) {
+            TouchedBlock b = touched.get(k);
+            blocks[k] = b.stored();
+            if (b.changed()) {
+                BlockEntries.encode(b.entries(), contents);
+                blocks[k] = StoredBlock.encode(contents.array(), contents.size(), b.decoded().compression(), checksum);
+                snappyChanged |= b.decoded().compression() == StoredBlock.SNAPPY;
+                lengthsKept &= blocks[k].length == b.stored().length;
+                reencoded++;
             }
         }
+        int grow = o.grow();
+        if (grow == 0 && o.newSize() && o.padTo() == 0 && snappyChanged && lengthsKept && rawValueDelta == 0) {
+            grow = 1;
+        }
+        for (int k = 0; k < blocks.length && grow > 0; k++) {
+            TouchedBlock b = touched.get(k);
+            if (b.changed() && b.decoded().compression() == StoredBlock.SNAPPY) {
+                BlockEntries.encode(b.entries(), contents);
+                blocks[k] = StoredBlock.encodeTo(contents.array(), contents.size(), StoredBlock.SNAPPY, checksum,
+                        blocks[k].length + grow, "data block " + b.index());
+                grow = 0;
+            }
+        }
+        return new Encoded(blocks, reencoded, snappyChanged);
     }
 
     /**
