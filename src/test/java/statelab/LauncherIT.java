@@ -88,6 +88,19 @@ class LauncherIT {
         assertThat(kept.out()).as("%s", kept.result()).isEqualTo("v1 [a b] [it's] [--json] []");
         assertThat(kept.trace()).as("%s", kept.result()).contains("hello: the kept command line")
                 .doesNotContain("writing its class-data archive");
+        // the build of Java that wrote the archive is kept beside it; an archive of another build (a JDK upgraded in
+        // place keeps its path, and a JVM ignores an archive of another build without a word) is written anew
+        Path built = checkout.resolve("bootstrap/.exec/hello.jsa.jdk");
+        assertThat(built).content().isEqualToIgnoringNewLines(javaRuntimeVersion(checkout));
+        Files.writeString(built, "17.0.1+12-older\n");
+        Launch upgraded = launch(checkout, args);
+        assertThat(upgraded.out()).as("%s", upgraded.result()).isEqualTo("v1 [a b] [it's] [--json] []");
+        assertThat(upgraded.trace()).as("%s", upgraded.result())
+                .contains("hello: its class-data archive was written by Java 17.0.1+12-older, this is " + javaRuntimeVersion(checkout));
+        assertThat(archive).as("the other build's archive").doesNotExist();
+        launch(checkout, args); // writes it again, from the classes the run before listed
+        assertThat(archive).isNotEmptyFile();
+        assertThat(built).content().isEqualToIgnoringNewLines(javaRuntimeVersion(checkout));
         Launch noArgs = launch(checkout, List.of("hello"));
         assertThat(noArgs.out()).as("no arguments: none, not an empty one (%s)", noArgs.result()).isEqualTo("v1");
 
@@ -108,6 +121,18 @@ class LauncherIT {
         Launch off = launch(checkout, args, "STATELAB_LAUNCHER_CACHE", "off");
         assertThat(off.out()).as("%s", off.result()).isEqualTo("v2 [a b] [it's] [--json]");
         assertThat(off.trace()).as("%s", off.result()).doesNotContain("hello:");
+    }
+
+    /** The build of the Java the kept command line runs, as that JDK's release file names it. */
+    private static String javaRuntimeVersion(Path checkout) throws IOException {
+        String line = Files.readAllLines(checkout.resolve("bootstrap/.exec/hello")).get(1);
+        Path release = Path.of(line.substring(0, line.indexOf(' '))).getParent().getParent().resolve("release");
+        for (String l : Files.readAllLines(release)) {
+            if (l.startsWith("JAVA_RUNTIME_VERSION=")) {
+                return l.substring(l.indexOf('=') + 1).replace("\"", "");
+            }
+        }
+        throw new AssertionError("no JAVA_RUNTIME_VERSION in " + release);
     }
 
     record Launch(Proc.Result result) {
