@@ -225,9 +225,8 @@ public final class BlockRewriter {
         Map<String, Long> millis = new HashMap<>();
         long t0 = System.nanoTime();
         try (FileChannel in = PartialFile.open(source);
-             FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+             FileChannel out = create(target, created);
              AheadCopy ahead = o.verifyCopied() ? null : AheadCopy.start(in, out, copiedAhead(in), o.sync())) {
-            created[0] = true;
             // the whole index parsed only where every handle is needed: to verify the blocks copied, or to move the
             // index along with padding; else a small index is read in one go and parsed from its end, a large one
             // streamed in bounded memory
@@ -350,6 +349,13 @@ public final class BlockRewriter {
                     table.index.size(), table.index.size() - reencoded, reencoded, copiedRaw, written, padding, skipped[0], changes, millis,
                     snappyChanged);
         }
+    }
+
+    /** Creates {@code target}, which must not exist, and says so in {@code created} (a failure after it removes it). */
+    private static FileChannel create(Path target, boolean[] created) throws IOException {
+        FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        created[0] = true;
+        return out;
     }
 
     /** The touched blocks as they are to be written, and what re-encoding them found. */
