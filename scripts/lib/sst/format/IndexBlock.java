@@ -170,7 +170,7 @@ public final class IndexBlock implements TableIndex {
         if (handles.size() != size - first) {
             throw new IllegalArgumentException(handles.size() + " handles for " + (size - first) + " entries");
         }
-        if (first < base || (first > 0 && first - 1 < base)) {
+        if (Math.max(0, first - 1) < base) { // the entry before the first rewritten one gives its handle
             throw new IllegalStateException("entries " + first + ".. cannot be written anew from an index parsed from entry " + base);
         }
         out.clear();

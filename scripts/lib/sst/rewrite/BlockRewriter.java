@@ -410,29 +410,33 @@ public final class BlockRewriter {
 
     /** The index block's stored length as the footer gives it; {@code Long.MAX_VALUE} for a file without a footer. */
     private static long indexBytes(FileChannel in) throws IOException {
-        try {
-            long size = in.size();
-            return size < TableFooter.LENGTH ? Long.MAX_VALUE : TableFooter.read(in, size).index().size();
-        } catch (BadTable e) {
-            return Long.MAX_VALUE; // reading the table says what is wrong with it
-        }
+        TableFooter f = footerOrNull(in);
+        return f == null ? Long.MAX_VALUE : f.index().size();
     }
 
     /**
      * How much of {@code in} to copy ahead: its data region as the footer places it (everything before the index
-     * block and the metaindex), all of which a rewrite keeps but for the last blocks; nothing of a file too short
-     * for a footer (reading the table then says what is wrong with it).
+     * block and the metaindex), all of which a rewrite keeps but for the last blocks; nothing of a file without a
+     * footer.
      */
     private static long copiedAhead(FileChannel in) throws IOException {
+        TableFooter f = footerOrNull(in);
+        return f == null ? 0 : Math.max(0, Math.min(in.size(), Math.min(f.index().offset(), f.metaindex().offset())));
+    }
+
+    /**
+     * The table's footer, or null for a file too short for one or whose footer is refused: what the rewrite guesses
+     * from before it reads the table, which then says what is wrong with it.
+     */
+    private static TableFooter footerOrNull(FileChannel in) throws IOException {
         long size = in.size();
         if (size < TableFooter.LENGTH) {
-            return 0;
+            return null;
         }
         try {
-            TableFooter f = TableFooter.read(in, size);
-            return Math.max(0, Math.min(size, Math.min(f.index().offset(), f.metaindex().offset())));
+            return TableFooter.read(in, size);
         } catch (BadTable e) {
-            return 0;
+            return null;
         }
     }
 
