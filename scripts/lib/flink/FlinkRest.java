@@ -3,6 +3,7 @@
 //DEPS org.apache.logging.log4j:log4j-core:2.25.5
 //DEPS org.apache.logging.log4j:log4j-api:2.25.5
 //FILES log4j2.properties=log4j2-cli.properties
+//FILES log4j2.component.properties=log4j2-component-cli.properties
 package statelab.flink;
 
 import java.io.IOException;
