@@ -89,7 +89,10 @@ public final class Inspect implements Callable<Integer>, ClassDataArchive.Exerci
     static Scanned print(SavepointLayout layout, StateScan.Filter filter, long limit, Output output) {
         EntryPrinter printer = new EntryPrinter(output);
         try {
-            if (limit > 0) {
+            if (limit > 0 && printer.json && filter.key() == null) {
+                // JSON lines from each entry's bytes where its state's layout is simple (EntryJson)
+                new StateScan(layout).scanStreams(filter, s -> printer.print(s) < limit);
+            } else if (limit > 0) {
                 new StateScan(layout).scan(filter, (e, k, v) -> printer.print(e) < limit);
             }
             printer.finish();
@@ -124,6 +127,23 @@ public final class Inspect implements Callable<Integer>, ClassDataArchive.Exerci
             this.json = output.json();
             this.table = !json && Output.isTerminal(1);
             this.jsonLines = json ? new statelab.savepoint.EntryJson(output.bytes()) : null;
+        }
+
+        /** Prints the stream's entry as a JSON line; returns how many were printed. */
+        long print(StateScan.Stream s) {
+            entries++;
+            if (gone) {
+                return Long.MAX_VALUE;
+            }
+            try {
+                if (!jsonLines.write(s)) {
+                    undecoded++;
+                }
+            } catch (java.io.IOException x) {
+                readerGone(x);
+                return Long.MAX_VALUE;
+            }
+            return entries;
         }
 
         /** Prints one entry; returns how many were printed. */

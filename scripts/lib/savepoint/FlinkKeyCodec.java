@@ -39,6 +39,11 @@ public final class FlinkKeyCodec {
                 && CompositeKeySerializationUtils.isAmbiguousKeyPossible(key, namespace);
     }
 
+    /** A codec for entries of these serializers (null: not restored) in a job of {@code maxParallelism}. */
+    static FlinkKeyCodec of(TypeSerializer<?> key, TypeSerializer<?> namespace, TypeSerializer<?> value, int maxParallelism) {
+        return new FlinkKeyCodec(key, namespace, value, maxParallelism);
+    }
+
     /** A codec for state {@code stateName} (the SST's column family); every part it cannot restore stays hex. */
     public static FlinkKeyCodec forState(KeyedBackendSerializationProxy<?> meta, String stateName, int maxParallelism) {
         TypeSerializer<?> key = restore(() -> meta.getKeySerializerSnapshot().restoreSerializer());
@@ -118,6 +123,43 @@ public final class FlinkKeyCodec {
      * bytes the serializers left unread.
      */
     public record Key(int keyGroup, Object key, Object namespace, Object userKey, int unread) {}
+
+    /** A serializer whose bytes {@link EntryJson} reads itself: Flink's own for these types. */
+    public enum Simple { STRING, INT, LONG, SHORT, BYTE, BOOLEAN }
+
+    /** The layout of a state's entries when every part of them is {@link Simple}: see {@link #simple()}. */
+    public record SimpleLayout(int keyGroupPrefixBytes, Simple key, Simple value) {}
+
+    /**
+     * The layout of this state's entries when a reader can take them apart without Flink's serializers: the key's
+     * serializer one of the {@link Simple} ones, the namespace VoidNamespace's (state outside windows), the value's
+     * one of the simple ones (a value, reducing or aggregating state), the key not followed by its length (Flink
+     * writes that only when key and namespace both vary in length). Null otherwise: {@link #decodeKey} and
+     * {@link #decodeValue} then.
+     */
+    public SimpleLayout simple() {
+        Simple key = simple(keySerializer);
+        Simple value = simple(valueSerializer);
+        if (key == null || value == null || ambiguousKeyPossible || namespaceSerializer == null
+                || namespaceSerializer.getClass() != org.apache.flink.runtime.state.VoidNamespaceSerializer.class) {
+            return null;
+        }
+        return new SimpleLayout(keyGroupPrefixBytes, key, value);
+    }
+
+    private static Simple simple(TypeSerializer<?> s) {
+        if (s == null) {
+            return null;
+        }
+        Class<?> c = s.getClass();
+        return c == org.apache.flink.api.common.typeutils.base.StringSerializer.class ? Simple.STRING
+                : c == org.apache.flink.api.common.typeutils.base.IntSerializer.class ? Simple.INT
+                : c == org.apache.flink.api.common.typeutils.base.LongSerializer.class ? Simple.LONG
+                : c == org.apache.flink.api.common.typeutils.base.ShortSerializer.class ? Simple.SHORT
+                : c == org.apache.flink.api.common.typeutils.base.ByteSerializer.class ? Simple.BYTE
+                : c == org.apache.flink.api.common.typeutils.base.BooleanSerializer.class ? Simple.BOOLEAN
+                : null;
+    }
 
     /** Whether {@link #decodeKey} and {@link #decodeValue} can decode anything (the key serializer was restored). */
     public boolean decodesKeys() {

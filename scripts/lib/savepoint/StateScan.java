@@ -34,6 +34,15 @@ public final class StateScan {
         boolean accept(Entry entry, byte[] key, byte[] value);
     }
 
+    /**
+     * Receives the stream at each entry, undecoded (its raw key and value, its codec; {@link Stream#entry()} decodes
+     * it); returns false to stop the scan. For a reader that decodes only what it needs ({@link EntryJson}).
+     */
+    @FunctionalInterface
+    public interface StreamSink {
+        boolean accept(Stream stream);
+    }
+
     /** Which entries: by operator (uid, name or id), state name, and the key as printed; nulls mean all. */
     public record Filter(String operator, String state, String key) {
         public static final Filter ALL = new Filter(null, null, null);
@@ -93,6 +102,17 @@ public final class StateScan {
      * names an operator or state the savepoint does not have (listing the ones it has), or the state cannot be read.
      */
     public void scan(Filter filter, Sink sink) {
+        scanStreams(filter, stream -> {
+            Entry e = stream.entry();
+            return filter.key() != null && !filter.key().equals(String.valueOf(e.key())) || sink.accept(e, stream.key(), stream.value());
+        });
+    }
+
+    /**
+     * As {@link #scan}, each entry handed over undecoded: the operator and state filters apply, the key filter does
+     * not (it needs the key decoded: {@link #scan} applies it).
+     */
+    public void scanStreams(Filter filter, StreamSink sink) {
         List<OperatorState> operators = selected(filter);
         TreeSet<String> allStates = new TreeSet<>();
         boolean stateSeen = false;
@@ -106,11 +126,7 @@ public final class StateScan {
                     stateSeen = true;
                     try (Stream stream = opened.stream(state)) {
                         while (stream.next()) {
-                            Entry e = stream.entry();
-                            if (filter.key() != null && !filter.key().equals(String.valueOf(e.key()))) {
-                                continue;
-                            }
-                            if (!sink.accept(e, stream.key(), stream.value())) {
+                            if (!sink.accept(stream)) {
                                 return;
                             }
                         }
@@ -251,6 +267,20 @@ public final class StateScan {
 
         public FlinkKeyCodec codec() {
             return codec;
+        }
+
+        /** The operator's label (uid, else name, else id). */
+        public String operatorLabel() {
+            return opened.op.label();
+        }
+
+        /** The index of the subtask whose entry is the current one. */
+        public int subtaskIndex() {
+            return opened.op.subtasks().get(subtask).index();
+        }
+
+        public String state() {
+            return state;
         }
 
         /** The current entry, decoded. */
