@@ -4,6 +4,10 @@
 //SOURCES lib/flink/*.java
 //SOURCES lib/savepoint/*.java
 //SOURCES lib/sst/format/*.java
+// A young generation of 16 MiB: the scan's garbage is short-lived, and the JVM's default (a third of an initial heap
+// of 1/64 of the machine's memory) is touched page by page until it is full: peak RSS then grows with the state read
+// (bench/xray: 195 MiB for 2.65 M keys, 137 MiB for 0.73 M) and first touches cost page faults. 109 MiB, 5% faster.
+//JAVA_OPTIONS -Xmn16m
 //DESCRIPTION Show what a savepoint holds: operators, keyed states and their types, files; with --entries, every entry decoded.
 package statelab;
 

@@ -36,8 +36,10 @@ import statelab.savepoint.StateSource;
  *       at every println, as picocli's default {@code getOut()} does: what {@code inspect} did before 4cb4df2;
  *   <li>{@code buffered}: the same Jackson lines through a 64 KiB buffer, flushed once at the end: what
  *       {@code inspect} did from 4cb4df2 to 8ba13d7;
- *   <li>{@code lines}: the lines as {@code inspect} writes them since 0616cd0: {@link EntryJson} bytes, written to
- *       stdout directly;
+ *   <li>{@code bytes}: the lines as {@code inspect} writes them since 279ee7c: {@link EntryJson} writes an entry
+ *       whose state has a simple layout straight from its key and value bytes ({@link StateScan#scanStreams});
+ *   <li>{@code lines}: the lines as {@code inspect} wrote them from 0616cd0 to 279ee7c: each entry decoded, then
+ *       written by {@link EntryJson} as bytes to stdout directly;
  *   <li>{@code decode}: every entry decoded ({@link StateScan#scan}), nothing printed;
  *   <li>{@code raw}: every entry's key and value bytes as {@code inspect} reads them since db5d917 (the block
  *       engine's merged scan of each state's SSTs), not decoded, nothing printed;
@@ -52,7 +54,7 @@ public final class ScanHarness implements Callable<Integer> {
     Path savepoint;
 
     @Option(names = "--out", defaultValue = "autoflush", paramLabel = "MODE",
-            description = "autoflush (as inspect before 4cb4df2), buffered (before 0616cd0), lines (inspect now), decode, raw or rocksdb (default: ${DEFAULT-VALUE}).")
+            description = "autoflush (as inspect before 4cb4df2), buffered (before 0616cd0), lines (before 279ee7c), bytes (inspect now), decode, raw or rocksdb (default: ${DEFAULT-VALUE}).")
     String out;
 
     public static void main(String[] args) {
@@ -78,6 +80,23 @@ public final class ScanHarness implements Callable<Integer> {
                     return true;
                 });
                 w.flush();
+            }
+            case "bytes" -> {
+                EntryJson lines = new EntryJson(new FileOutputStream(FileDescriptor.out));
+                try {
+                    scan.scanStreams(StateScan.Filter.ALL, stream -> {
+                        n[0]++;
+                        try {
+                            lines.write(stream);
+                        } catch (java.io.IOException x) {
+                            throw new java.io.UncheckedIOException(x);
+                        }
+                        return true;
+                    });
+                    lines.flush();
+                } catch (java.io.IOException x) {
+                    throw new java.io.UncheckedIOException(x);
+                }
             }
             case "lines" -> {
                 EntryJson lines = new EntryJson(new FileOutputStream(FileDescriptor.out));
@@ -132,7 +151,7 @@ public final class ScanHarness implements Callable<Integer> {
                 }
             }
             default -> {
-                System.err.println("ScanHarness: --out must be autoflush, buffered, lines, decode, raw or rocksdb, not " + out);
+                System.err.println("ScanHarness: --out must be autoflush, buffered, lines, bytes, decode, raw or rocksdb, not " + out);
                 return ExitCode.USAGE.code;
             }
         }

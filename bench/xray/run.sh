@@ -249,11 +249,11 @@ compare checksums "large savepoint: sst_dump with --verify_checksum (A; inspect 
 
 # ---- where inspect's time goes (untimed by the timer) -------------------------------------------------------------
 if [ "$harness" = yes ] && [ "$profile" = yes ]; then
-  say "layers: ScanHarness --out rocksdb, raw, decode, lines, buffered"
+  say "layers: ScanHarness --out rocksdb, raw, bytes, decode, lines, buffered"
   layers="$work/$stamp.layers.jsonl"
   : > "$layers"
   for i in 0 1 2 3; do # run 0 is a warm-up, not counted
-    for mode in rocksdb raw decode lines buffered; do
+    for mode in rocksdb raw bytes decode lines buffered; do
       ./jbang bench/xray/ScanHarness.java --out "$mode" "$W/sp-large" 2>"$work/layer.err" | wc -l > /dev/null
       [ "$i" = 0 ] || grep '^{' "$work/layer.err" >> "$layers" || cat "$work/layer.err" >> "$log"
     done
@@ -263,8 +263,9 @@ if [ "$harness" = yes ] && [ "$profile" = yes ]; then
     echo "## What each layer of inspect costs (ScanHarness.java on the product's scan code, large savepoint)"
     echo
     echo "In-process milliseconds the harness reports (load: _metadata and serializer snapshots; scan: RocksDB open,"
-    echo "iteration and what --out does per entry), median of 3 runs after a warm-up, stdout into wc -l. Each line"
-    echo "over raw adds its layer to the line above it; rocksdb is raw's alternative, buffered lines':"
+    echo "iteration and what --out does per entry), median of 3 runs after a warm-up, stdout into wc -l. The last"
+    echo "column is what a line adds to the one it builds on (bytes and decode on raw, lines and buffered on decode);"
+    echo "rocksdb is raw's alternative:"
     echo
     python3 - "$layers" <<'PY'
 import json, statistics, sys
@@ -274,23 +275,25 @@ for line in open(sys.argv[1]):
     rows.setdefault(r["out"], []).append(r)
 what = {"rocksdb": "RocksDB's iterator through JNI, key and value bytes only: how inspect read before db5d917",
         "raw": "the block engine's merged scan, key and value bytes only: how inspect reads since db5d917",
-        "decode": "+ decode (Flink serializers, hex strings, Entry records)",
-        "lines": "+ JSON lines as inspect writes them since 0616cd0 (EntryJson: bytes, straight to stdout)",
-        "buffered": "decode + Jackson per entry (Output.toJson) through a 64 KiB buffer: inspect from 4cb4df2 to 8ba13d7",
+        "bytes": "+ JSON lines as inspect writes them since 279ee7c (EntryJson from each entry's bytes, its state's layout simple)",
+        "decode": "raw + decode (Flink serializers, hex strings, Entry records)",
+        "lines": "+ JSON lines from the decoded entries (EntryJson), as inspect wrote them from 0616cd0 to 279ee7c",
+        "buffered": "+ Jackson per entry (Output.toJson) through a 64 KiB buffer: inspect from 4cb4df2 to 8ba13d7",
         "autoflush": "+ a flush per line (picocli's PrintWriter): what inspect did before 4cb4df2"}
-print("| --out | what | entries | load ms | scan ms | scan entries/s | scan ms over the line above |")
+base = {"bytes": "raw", "decode": "raw", "lines": "decode", "buffered": "decode", "autoflush": "buffered"}
+print("| --out | what | entries | load ms | scan ms | scan entries/s | scan ms over the line it builds on |")
 print("|---|---|---:|---:|---:|---:|---:|")
-prev = None
-for mode in ("rocksdb", "raw", "decode", "lines", "buffered", "autoflush"):
+scans = {}
+for mode in ("rocksdb", "raw", "bytes", "decode", "lines", "buffered", "autoflush"):
     rs = rows.get(mode)
     if not rs:
         continue
     load = statistics.median(r["loadMillis"] for r in rs)
-    scan = statistics.median(r["scanMillis"] for r in rs)
+    scan = scans[mode] = statistics.median(r["scanMillis"] for r in rs)
     n = rs[0]["entries"]
+    on = base.get(mode)
     print("| %s | %s | {:,} | %.0f | %.0f | {:,.0f} | %s |".format(n, 1000.0 * n / scan) % (
-        mode, what[mode], load, scan, "–" if prev is None else "+%.0f" % (scan - prev)))
-    prev = scan
+        mode, what[mode], load, scan, "+%.0f (on %s)" % (scan - scans[on], on) if on in scans else "–"))
 print()
 print("(runs: %s)" % "; ".join("%s %s" % (m, ",".join(str(r["scanMillis"]) for r in rows[m])) for m in rows))
 PY
