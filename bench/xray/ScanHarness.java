@@ -57,6 +57,19 @@ public final class ScanHarness implements Callable<Integer> {
             description = "autoflush (as inspect before 4cb4df2), buffered (before 0616cd0), lines (before 279ee7c), bytes (inspect now), decode, raw or rocksdb (default: ${DEFAULT-VALUE}).")
     String out;
 
+    /** Something that writes, its IOException unchecked (the scan's sinks cannot throw it). */
+    interface Io {
+        void run() throws java.io.IOException;
+    }
+
+    static void io(Io action) {
+        try {
+            action.run();
+        } catch (java.io.IOException x) {
+            throw new java.io.UncheckedIOException(x);
+        }
+    }
+
     public static void main(String[] args) {
         CommandRunner.main(new ScanHarness(), args);
     }
@@ -83,37 +96,21 @@ public final class ScanHarness implements Callable<Integer> {
             }
             case "bytes" -> {
                 EntryJson lines = new EntryJson(new FileOutputStream(FileDescriptor.out));
-                try {
-                    scan.scanStreams(StateScan.Filter.ALL, stream -> {
-                        n[0]++;
-                        try {
-                            lines.write(stream);
-                        } catch (java.io.IOException x) {
-                            throw new java.io.UncheckedIOException(x);
-                        }
-                        return true;
-                    });
-                    lines.flush();
-                } catch (java.io.IOException x) {
-                    throw new java.io.UncheckedIOException(x);
-                }
+                scan.scanStreams(StateScan.Filter.ALL, stream -> {
+                    n[0]++;
+                    io(() -> lines.write(stream));
+                    return true;
+                });
+                io(lines::flush);
             }
             case "lines" -> {
                 EntryJson lines = new EntryJson(new FileOutputStream(FileDescriptor.out));
-                try {
-                    scan.scan(StateScan.Filter.ALL, (e, k, v) -> {
-                        n[0]++;
-                        try {
-                            lines.write(e);
-                        } catch (java.io.IOException x) {
-                            throw new java.io.UncheckedIOException(x);
-                        }
-                        return true;
-                    });
-                    lines.flush();
-                } catch (java.io.IOException x) {
-                    throw new java.io.UncheckedIOException(x);
-                }
+                scan.scan(StateScan.Filter.ALL, (e, k, v) -> {
+                    n[0]++;
+                    io(() -> lines.write(e));
+                    return true;
+                });
+                io(lines::flush);
             }
             case "rocksdb" -> {
                 for (StateScan.OperatorState op : scan.operators()) {

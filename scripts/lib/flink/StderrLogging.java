@@ -74,7 +74,8 @@ public final class StderrLogging implements LoggerContextFactory {
     /** The levels {@code log4j2.properties} sets: {@code rootLogger.level} as "", {@code logger.X.name}'s as X's level. */
     static Map<String, Level> levels(Properties p) {
         Map<String, Level> levels = new TreeMap<>();
-        levels.put("", Level.toLevel(p.getProperty("rootLogger.level"), Level.WARN));
+        String root = p.getProperty("rootLogger.level");
+        levels.put("", Level.toLevel(root == null ? null : root.trim(), Level.WARN));
         for (String k : p.stringPropertyNames()) {
             if (k.startsWith("logger.") && k.endsWith(".name")) {
                 String id = k.substring("logger.".length(), k.length() - ".name".length());

@@ -17,7 +17,7 @@ import statelab.cli.Output;
  * <p>An entry of a state whose parts all have simple serializers ({@link FlinkKeyCodec#simple()}: a String or
  * number key, no namespace, a String, number or Boolean value) is written straight from its RocksDB key and value,
  * with no {@link StateScan.Entry}, String, boxed number or hex String made: {@link #write(StateScan.Stream)}. The
- * line is the one {@link #write(StateScan.Entry)} writes for the decoded entry, byte for byte (EntryJsonTest); an
+ * line is the one {@link #write(StateScan.Entry)} writes for the decoded entry, byte for byte (SimpleEntryJsonTest); an
  * entry whose bytes it does not take apart to the end (a String with a character that needs escaping or is not
  * ASCII, a value of another length) is decoded and written as any other.
  *
@@ -49,12 +49,9 @@ public final class EntryJson {
     private byte[] buf = new byte[FLUSH_AT + 4096];
     private int n;
 
-    public EntryJson(OutputStream out) {
-        this.out = out;
-    }
-
     /** How many lines were written from the entries' bytes (the rest decoded). */
     long simpleLines;
+    // the state of the last entry written, its layout and what its lines start with
     private FlinkKeyCodec lastCodec;
     private int lastSubtask;
     private String lastState;
@@ -62,6 +59,10 @@ public final class EntryJson {
     private FlinkKeyCodec.SimpleLayout simple;
     /** The start of a simple entry's line, up to its key group: operator, subtask, state. */
     private byte[] lineStart;
+
+    public EntryJson(OutputStream out) {
+        this.out = out;
+    }
 
     /**
      * Writes the stream's current entry as one line: from its bytes where its state's layout is simple, else
@@ -97,10 +98,7 @@ public final class EntryJson {
             int start = n;
             if (simpleLine(key, value)) {
                 simpleLines++;
-                if (n >= FLUSH_AT) {
-                    out.write(buf, 0, n);
-                    n = 0;
-                }
+                flushIfFull();
                 return true;
             }
             n = start; // not all of it simple after all: decoded below
@@ -274,6 +272,10 @@ public final class EntryJson {
         room(2);
         buf[n++] = '}';
         buf[n++] = '\n';
+        flushIfFull();
+    }
+
+    private void flushIfFull() throws IOException {
         if (n >= FLUSH_AT) {
             out.write(buf, 0, n);
             n = 0;
