@@ -20,8 +20,8 @@ import org.apache.logging.log4j.util.PropertiesUtil;
  * The logging of a command's own JVM: what Flink's classes log (through SLF4J and log4j's API) goes to stderr as
  * {@code LEVEL Logger message}, at the levels {@code log4j2.properties} (log4j2-cli.properties beside this file)
  * sets per logger and its descendants, through log4j-api's {@link SimpleLogger}. log4j-core is not started: its
- * start (a scan of every jar for plugins, configuration factories, JMX and JNDI lookups) took 0.3 s of every
- * command that touches Flink's classes, a third of {@code inspect --entries --limit 1} (bench/xray).
+ * start (a scan of every jar for plugins, configuration factories, JMX and JNDI lookups) took 0.3 s, a third of
+ * {@code inspect --entries --limit 1} (bench/xray), and is the same work in every command that starts Flink's logging.
  *
  * <p>log4j's {@code LogManager} is told to use this factory by {@code log4j2.component.properties} in the commands'
  * jar (log4j2-component-cli.properties); {@code -Dlog4j2.loggerContextFactory=org.apache.logging.log4j.core.impl.Log4jContextFactory}
