@@ -285,7 +285,7 @@ public final class StateScan {
 
         /** The current entry, decoded. */
         public Entry entry() {
-            return decode(opened.op.label(), opened.op.subtasks().get(subtask).index(), state, codec, cursor.key(), cursor.value());
+            return decode(operatorLabel(), subtaskIndex(), state, codec, cursor.key(), cursor.value());
         }
 
         @Override
