@@ -3,7 +3,8 @@
 //DEPS org.apache.flink:flink-streaming-java:2.3.0
 //DEPS org.apache.flink:flink-clients:2.3.0
 //DEPS org.apache.flink:flink-statebackend-rocksdb:2.3.0
-//DEPS org.slf4j:slf4j-simple:1.7.36
+//DEPS org.slf4j:slf4j-api:2.0.17
+//DEPS org.slf4j:slf4j-simple:2.0.17
 //JAVA_OPTIONS -Dorg.slf4j.simpleLogger.defaultLogLevel=error --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED
 //DESCRIPTION Word count over ordered letter combinations (aaa..zzz), counts in keyed RocksDB state.
 package statelab.jobs;

@@ -205,6 +205,27 @@ class XrayIT {
         assertThat(json(resumed.out().strip()).at("/proof/altered").asInt()).as("%s", resumed).isEqualTo(2);
     }
 
+    /**
+     * A command's own JVM (through ./jbang, as a user runs it) logs what Flink's classes say through slf4j-simple:
+     * nothing at its default levels, and a line per message on stderr, never stdout, at a level a system property
+     * sets. Flink's FileSystem says at INFO, on every start, that Hadoop is not on inspect's classpath.
+     */
+    @Test
+    void flinksLogLinesGoToStderrAtTheLevelsTheCommandsSetOrASystemPropertySets() {
+        String sp = small.nativeSavepoint().toString();
+        statelab.testing.Proc.Result quiet = Checkout.jbang(Map.of(), "inspect", sp);
+        assertThat(quiet.exit()).as("%s", quiet).isZero();
+        assertThat(quiet.ownErrLines()).as("%s", quiet).isEmpty();
+
+        statelab.testing.Proc.Result told = Checkout.jbang(Map.of("JAVA_TOOL_OPTIONS", "-Dorg.slf4j.simpleLogger.log.org.apache.flink.core.fs=info"),
+                "inspect", sp);
+        assertThat(told.exit()).as("%s", told).isZero();
+        assertThat(told.ownErrLines()).as("%s", told).contains("Picked up JAVA_TOOL_OPTIONS: -Dorg.slf4j.simpleLogger.log.org.apache.flink.core.fs=info")
+                .anyMatch(l -> l.startsWith("INFO FileSystem - Hadoop is not in the classpath"))
+                .noneMatch(l -> l.startsWith("SLF4J"));
+        assertThat(told.out()).as("stdout is the same data").isEqualTo(quiet.out()).doesNotContain("FileSystem");
+    }
+
     @Test
     void inspectSummarizesOperatorsStatesAndEveryFile() throws Exception {
         for (Shape s : List.of(small, wide)) {
