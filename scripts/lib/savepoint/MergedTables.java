@@ -24,6 +24,10 @@ import statelab.sst.format.TableEntries;
 final class MergedTables implements StateSource.Cursor {
     private final TableEntries[] tables;
     private final boolean[] live;
+    /** The table whose current entry comes first, -1 when all are done; {@link #rank} sets both. */
+    private int best;
+    /** The table whose current entry comes first among the others, -1 when there is none. */
+    private int second;
     private byte[] key;
     private byte[] value;
     private final List<byte[]> operands = new ArrayList<>();
@@ -34,6 +38,7 @@ final class MergedTables implements StateSource.Cursor {
         for (int i = 0; i < this.tables.length; i++) {
             live[i] = this.tables[i].next();
         }
+        rank();
     }
 
     /** Whether a table holds only what this class reads: no range deletions, no global sequence number. */
@@ -47,15 +52,16 @@ final class MergedTables implements StateSource.Cursor {
         return null;
     }
 
+    /**
+     * Most entries take one comparison here, not one per table: when the next-best table's user key is not this
+     * entry's, no other table holds a version of it, and the best table stays best until its key passes the
+     * next-best one's ({@link #rank} again only then).
+     */
     @Override
     public boolean next() {
         try {
-            while (true) {
-                int first = smallest();
-                if (first < 0) {
-                    return false;
-                }
-                TableEntries t = tables[first];
+            while (best >= 0) {
+                TableEntries t = tables[best];
                 byte[] userKey = Arrays.copyOf(t.key(), t.userKeyLength());
                 int type = t.type();
                 if (type == InternalKey.VALUE) {
@@ -65,14 +71,43 @@ final class MergedTables implements StateSource.Cursor {
                 } else if (type != InternalKey.DELETION && type != InternalKey.SINGLE_DELETION) {
                     throw new BadTable(t.name() + ": an entry of type " + InternalKey.typeName(type) + ", which this reader does not read");
                 }
-                skipAll(userKey);
+                if (type != InternalKey.MERGE && (second < 0 || !sameUserKey(tables[second], userKey))) {
+                    // only this table holds versions of the key: skip its older ones
+                    do {
+                        live[best] = t.next();
+                    } while (live[best] && sameUserKey(t, userKey));
+                    if (!live[best] || second >= 0 && !before(t, tables[second])) {
+                        rank();
+                    }
+                } else {
+                    skipAll(userKey);
+                    rank();
+                }
                 if (type != InternalKey.DELETION && type != InternalKey.SINGLE_DELETION) {
                     key = userKey;
                     return true;
                 }
             }
+            return false;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Finds {@link #best} and {@link #second} among the live tables. */
+    private void rank() {
+        best = -1;
+        second = -1;
+        for (int i = 0; i < tables.length; i++) {
+            if (!live[i]) {
+                continue;
+            }
+            if (best < 0 || before(tables[i], tables[best])) {
+                second = best;
+                best = i;
+            } else if (second < 0 || before(tables[i], tables[second])) {
+                second = i;
+            }
         }
     }
 
