@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The xray benchmark (README.md beside this file says what and why): `inspect --entries --json` over a native
 # savepoint with >= 1 million keys against RocksDB's own `sst_dump --command=scan --output_hex` over the same SST
-# files: entries per second and peak RSS, on a large savepoint and on one about 4x smaller.
+# files: entries per second and peak RSS, on a large savepoint, on one about 4x smaller and on one about 4x larger
+# (xl: where inspect's start, a constant, weighs less against its rate per entry).
 #
 #   bench/xray/run.sh [--runs 5] [--warmup 1] [--rev REV | --worktree] [--no-profile]
 #
@@ -11,10 +12,10 @@
 #   --no-profile  skip the untimed look at where inspect's time goes (ScanHarness layers, async-profiler, strace).
 #   BENCH_AB      (environment) the A/B timer: a command taking  -n RUNS --warmup W --timeout S --vs 'B' -- A ...
 #                 and printing ab.py's rows; default: python3 bench/sst-engine/ab.py (public: Python's wait4).
-#   WORDS_LARGE, WORDS_SMALL  (environment) words the two word-count jobs draw (default 3000000 and 750000:
-#                 about 2.65 M and 0.73 M distinct keys of 5 letters).
+#   WORDS_LARGE, WORDS_SMALL, WORDS_XL  (environment) words the word-count jobs draw (default 3000000, 750000 and
+#                 20000000: about 2.65 M, 0.73 M and 9.7 M distinct keys of 5 letters).
 #
-# The savepoints are made once, into bench/work/xray/sp-large and sp-small (git-ignored), by the word-count job on
+# The savepoints are made once, into bench/work/xray/sp-large, sp-small and sp-xl (git-ignored), by the word-count job on
 # a local cluster this script starts on port 18611 (directory /tmp/xb-cluster, STATELAB_HOME /tmp/xb-home) and
 # always stops; later runs reuse them. sst_dump (Debian's rocksdb-tools, apt-get installed when missing) reads the
 # savepoint's SST files through symlinks in bench/work/xray/sst-<size>/ named OPERATOR-SUBTASK-<RocksDB name>.
@@ -32,6 +33,7 @@ rev=HEAD
 profile=yes
 words_large=${WORDS_LARGE:-3000000}
 words_small=${WORDS_SMALL:-750000}
+words_xl=${WORDS_XL:-20000000}
 port=18611
 cluster_dir=/tmp/xb-cluster
 export STATELAB_HOME=/tmp/xb-home
@@ -132,13 +134,14 @@ make_savepoint() { # SIZE WORDS
 }
 make_savepoint large "$words_large"
 make_savepoint small "$words_small"
+make_savepoint xl "$words_xl"
 stop_cluster
 
 # ---- the SST files under their RocksDB names, for sst_dump -----------------------------------------------------
 # untimed: JBang's build of inspect; the launcher's list of the classes it loads, then its class-data archive
 ./jbang inspect --version >>"$log" 2>&1
 ./jbang inspect --version >>"$log" 2>&1
-for size in large small; do
+for size in large small xl; do
   d="$work/sst-$size"
   rm -rf "$d" && mkdir -p "$d"
   ./jbang inspect --json "$work/sp-$size" | python3 -c '
@@ -158,7 +161,7 @@ rocksdbjni=$(./jbang info classpath scripts/Inspect.java 2>>"$log" | tr ':' '\n'
   echo "## Inputs, checked once (untimed): both tools read the same state"
   echo
   echo '```'
-  for size in large small; do
+  for size in large small xl; do
     echo "\$ ./jbang inspect sp-$size   (summary)"
     ./jbang inspect "$work/sp-$size" 2>&1
     echo "\$ du -sb sp-$size; ls sst-$size"
@@ -227,7 +230,7 @@ dump_cmd() { # SSTDIR COUNTFILE [OPTIONS...]
   printf '%s' "sst_dump --file=$d --command=scan --output_hex ${*:+$* }2>>$log | wc -l >> $cf"
 }
 W=$work
-for size in large small; do
+for size in large small xl; do
   id=$size
   echo "headers $(sst_headers "$W/sst-$size")" > "$W/$stamp.$id.B.headers"
   hot "$W/sp-$size"
@@ -347,7 +350,7 @@ elapsed=$((SECONDS - started))
   echo "- machine: $machine"
   echo "- StateLab: $checkout; inspect reads with $rocksdbjni"
   echo "- sst_dump: $(dpkg-query -W -f='Debian rocksdb-tools ${Version}' rocksdb-tools 2>/dev/null || echo '? (not a Debian package here)')"
-  echo "- savepoints: word-count --keep-running --letters 5, --words $words_large (large) and $words_small (small), parallelism 1 (the cluster's default), made $(for s in large small; do date -u -r "$work/sp-$s/_metadata" +%Y-%m-%dT%H:%MZ; done | paste -sd' ' -)"
+  echo "- savepoints: word-count --keep-running --letters 5, --words $words_large (large), $words_small (small) and $words_xl (xl), parallelism 1 (the cluster's default), made $(for s in large small xl; do date -u -r "$work/sp-$s/_metadata" +%Y-%m-%dT%H:%MZ; done | paste -sd' ' -)"
   echo "- timer: $([ -n "${BENCH_AB:-}" ] && echo 'the one BENCH_AB named (same protocol and rows as ab.py)' || echo ab.py); $runs counted runs of each command in turn, after $warmup warm-up run(s) of each; inputs in the page cache; both tools' output piped into wc -l"
   echo "- run.sh took $((elapsed / 60)) min $((elapsed % 60)) s end to end"
   echo

@@ -80,6 +80,13 @@ def main():
               fmt(a, 1), fmt(b, 1), fmt(d, 1), fmt(amax, 1), fmt(bmax, 1),
               "{:,}".format(na) if na else "–", "{:,}".format(nb) if nb else "–",
               verdict(None if d is None else abs(d) <= 10)))
+    xa, xb = rate("xl", "A"), rate("xl", "B")
+    if xa and xb:
+        # not a goal of the issue, which names the large savepoint: where the constant start weighs less
+        print("| (not a goal) xl savepoint, about 4x the large one's keys: the same comparison | %s vs %s entries/s "
+              "(%s× sst_dump's rate); peak RSS %s MiB | %s |" % (
+                  "{:,.0f}".format(xa), "{:,.0f}".format(xb), fmt(xa / xb, 3), fmt(get("xl", "A peak"), 1),
+                  "faster" if xa > 1.05 * xb else "slower" if xa < xb / 1.05 else "even (within 5%)"))
     fa, fb = get("floor", "A wall"), get("large", "A wall")
     if fa is not None and fb is not None and na:
         print()
