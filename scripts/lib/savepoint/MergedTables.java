@@ -115,7 +115,8 @@ final class MergedTables implements StateSource.Cursor {
     private byte[] merged(byte[] userKey) throws IOException {
         operands.clear();
         byte[] base = null;
-        for (int i = smallest(); i >= 0 && sameUserKey(tables[i], userKey); i = smallest()) {
+        for (rank(); best >= 0 && sameUserKey(tables[best], userKey); rank()) {
+            int i = best;
             TableEntries t = tables[i];
             int type = t.type();
             if (type == InternalKey.MERGE) {
@@ -161,17 +162,6 @@ final class MergedTables implements StateSource.Cursor {
                 live[i] = tables[i].next();
             }
         }
-    }
-
-    /** The table whose current entry comes first in internal-key order, or -1 when all are done. */
-    private int smallest() {
-        int best = -1;
-        for (int i = 0; i < tables.length; i++) {
-            if (live[i] && (best < 0 || before(tables[i], tables[best]))) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     private static boolean before(TableEntries a, TableEntries b) {
