@@ -21,6 +21,7 @@ import statelab.jobs.WordCount;
 import statelab.testing.Checkout;
 import statelab.testing.DirectoryFingerprint;
 import statelab.testing.InProcess;
+import statelab.testing.Proc;
 import statelab.testing.RestProbe;
 import statelab.testing.TestCluster;
 
@@ -213,11 +214,11 @@ class XrayIT {
     @Test
     void flinksLogLinesGoToStderrAtTheLevelsTheCommandsSetOrASystemPropertySets() {
         String sp = small.nativeSavepoint().toString();
-        statelab.testing.Proc.Result quiet = Checkout.jbang(Map.of(), "inspect", sp);
+        Proc.Result quiet = Checkout.jbang(Map.of(), "inspect", sp);
         assertThat(quiet.exit()).as("%s", quiet).isZero();
         assertThat(quiet.ownErrLines()).as("%s", quiet).isEmpty();
 
-        statelab.testing.Proc.Result told = Checkout.jbang(Map.of("JAVA_TOOL_OPTIONS", "-Dorg.slf4j.simpleLogger.log.org.apache.flink.core.fs=info"),
+        Proc.Result told = Checkout.jbang(Map.of("JAVA_TOOL_OPTIONS", "-Dorg.slf4j.simpleLogger.log.org.apache.flink.core.fs=info"),
                 "inspect", sp);
         assertThat(told.exit()).as("%s", told).isZero();
         assertThat(told.ownErrLines()).as("%s", told).contains("Picked up JAVA_TOOL_OPTIONS: -Dorg.slf4j.simpleLogger.log.org.apache.flink.core.fs=info")
