@@ -52,6 +52,8 @@ started=$SECONDS
 # ---- which swap-sst ----------------------------------------------------------------------------------------
 # shellcheck source=../snapshot.sh
 . "$here/../snapshot.sh"
+# shellcheck source=../abrows.sh
+. "$here/../abrows.sh"
 snapshot "$root" "$work" "$rev"
 cd "$co"
 say "swap-sst from $checkout"
@@ -159,7 +161,7 @@ PY
     done
     echo
     echo '```'
-    grep -E '^(A|B) = |^(A|B) exit|^ +min +median|^(A|B|A/B) (user|sys|cpu|wall|peak)|^peak floor' "$out" | sed -E 's/^((A|B) exit[^;]*);.*/\1/'
+    ab_rows '^peak floor' <"$out"
     echo '```'
     echo
   } >> "$body"

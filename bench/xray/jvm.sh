@@ -54,6 +54,8 @@ mkdir -p "$here/results"
 
 # shellcheck source=../snapshot.sh
 . "$here/../snapshot.sh"
+# shellcheck source=../abrows.sh
+. "$here/../abrows.sh"
 snapshot "$root" "$work" "$rev"
 cd "$co"
 say "StateLab from $checkout"
@@ -92,7 +94,7 @@ compare() { # TITLE B A...
     echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo '```'
     "${ab[@]}" -n "$runs" --warmup "$warmup" --timeout 900 --vs "$b" -- "$@" 2>&1 \
-      | grep -E '^(A|B) = |^(A|B) exit|^ +min +median|^(A|B|A/B) (user|sys|cpu|wall|peak)' | sed -E 's/^((A|B) exit[^;]*);.*/\1/'
+      | ab_rows
     echo '```'
     echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo
@@ -117,7 +119,7 @@ compare "large savepoint, first entry only (--limit 1): JDK 25 with its AOT cach
   echo "# xray on another JVM: $stamp"
   echo
   echo "StateLab: $checkout. Machine: $(nproc) cores, load average at the start $(cut -d' ' -f1-3 /proc/loadavg)."
-  echo "JDK 17: $(java -version 2>&1 | head -n 1) (\`${bare%% *}\`), with ./jbang's class-data archive of inspect."
+  echo "JDK 17: $("${bare%% *}" -version 2>&1 | head -n 1) (\`${bare%% *}\`), with ./jbang's class-data archive of inspect."
   echo "JDK 25: $("$jdk/bin/java" -version 2>&1 | head -n 1) (\`$jdk\`), with an AOT cache trained on"
   echo "\`inspect --entries --json\` of the small savepoint ($(du -h "$aot" | cut -f1))."
   echo "Both print the same entries of the large savepoint (md5 ${sum17%% *}). JDK 25's stderr on \`--limit 1\`: ${err25:-nothing}."

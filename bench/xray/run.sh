@@ -70,6 +70,8 @@ started=$SECONDS
 # ---- which StateLab -------------------------------------------------------------------------------------------
 # shellcheck source=../snapshot.sh
 . "$here/../snapshot.sh"
+# shellcheck source=../abrows.sh
+. "$here/../abrows.sh"
 snapshot "$root" "$work" "$rev"
 cd "$co"
 say "StateLab from $checkout"
@@ -212,7 +214,7 @@ PY
     done
     echo
     echo '```'
-    grep -E '^(A|B) = |^(A|B) exit|^ +min +median|^(A|B|A/B) (user|sys|cpu|wall|peak)' "$out" | sed -E 's/^((A|B) exit[^;]*);.*/\1/'
+    ab_rows <"$out"
     echo '```'
     echo
   } >> "$body"
